@@ -1,0 +1,225 @@
+"""The engine: how an op is recorded, and how backward() walks the recorded graph.
+
+A primitive op is a function on numpy arrays that returns its result and, for each
+input, a function from the upstream gradient to that input's gradient (see ops.py).
+`primitive` turns such a rule into a function on Tensors that records the op.
+`backward` visits the graph in reverse topological order, calls those functions,
+reduces broadcast gradients to their inputs' shapes and accumulates them.
+"""
+
+import functools
+
+import numpy as np
+
+from .tensor import Tensor
+
+_grad_enabled = True
+
+
+class no_grad:
+    """Context manager and decorator that turns off graph recording.
+
+    Ops run inside it produce tensors with ``requires_grad=False`` and no graph,
+    as in ``torch.no_grad``.
+    """
+
+    _enabled = False
+
+    def __enter__(self):
+        global _grad_enabled
+        self._previous = _grad_enabled
+        _grad_enabled = self._enabled
+
+    def __exit__(self, *exc_info):
+        global _grad_enabled
+        _grad_enabled = self._previous
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with self.__class__():
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class enable_grad(no_grad):
+    """Context manager and decorator that turns graph recording back on inside ``no_grad``."""
+
+    _enabled = True
+
+
+def is_grad_enabled():
+    """True when ops record the graph (outside ``no_grad``)."""
+    return _grad_enabled
+
+
+# Marks a node whose backward functions (and the arrays they saved) were released.
+RELEASED = ()
+
+
+def _shapes(args):
+    return ", ".join(str(a.shape) if isinstance(a, Tensor) else repr(a) for a in args)
+
+
+def primitive(name):
+    """Turn an array-level rule into a Tensor op that records itself in the graph.
+
+    ``rule(*arrays, **params)`` returns ``(result, grad_fns)``: ``grad_fns`` holds one
+    function per positional input (a bare function for one input) mapping the upstream
+    gradient to that input's gradient. Only the functions of inputs that require grad
+    are kept, and only they run in backward.
+    """
+
+    def decorate(rule):
+        def op(*args, **params):
+            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+            try:
+                result, grad_fns = rule(*arrays, **params)
+            except (ValueError, IndexError, TypeError) as error:
+                raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
+            if type(result) is not np.ndarray:
+                result = np.asarray(result)
+            out = Tensor.__new__(Tensor)
+            out.data = result
+            out._grad = None
+            out.label = None
+            out._retains_grad = False
+            out._op = name
+            out._params = params
+            out._inputs = args
+            out._grad_fns = None
+            out.requires_grad = False
+            if _grad_enabled:
+                needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+                if True in needs:
+                    if callable(grad_fns):
+                        grad_fns = (grad_fns,)
+                    out._grad_fns = tuple(fn if need else None for fn, need in zip(grad_fns, needs))
+                    out.requires_grad = True
+            return out
+
+        op.__name__ = rule.__name__
+        op.__doc__ = rule.__doc__
+        op.rule = rule
+        return op
+
+    return decorate
+
+
+def reduce_to_shape(grad, shape, op_name):
+    """Sum a gradient over the axes that broadcasting added or stretched, so that it
+    has ``shape``; the one place where broadcasting is undone. Anything else that
+    leaves the shape wrong is a bug in an op's rule, and an error."""
+    extra = grad.ndim - len(shape)
+    if extra >= 0:
+        stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
+        if extra:
+            grad = grad.sum(axis=tuple(range(extra)))
+        if stretched:
+            grad = grad.sum(axis=tuple(i - extra for i in stretched), keepdims=True)
+        if grad.shape == shape:
+            return grad
+    raise RuntimeError(
+        f"{op_name}: its backward produced a gradient of shape {grad.shape} "
+        f"for an input of shape {shape}"
+    )
+
+
+def topological_order(root):
+    """The tensors that ``root`` depends on through ops that require grad, each after
+    all of its inputs. Iterative and keyed by identity, so depth is unbounded and
+    ``Tensor.__eq__`` is never used."""
+    order = []
+    expanded = set()
+    stack = [(root, False)]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if id(node) in expanded:
+            continue
+        expanded.add(id(node))
+        stack.append((node, True))
+        grad_fns = node._grad_fns
+        if grad_fns is RELEASED:
+            raise RuntimeError(
+                f"backward: the graph through {_describe(node)} was already freed by an earlier "
+                "backward(); call backward(retain_graph=True) the first time to go through it twice"
+            )
+        if grad_fns:
+            for inp, fn in zip(node._inputs, grad_fns):
+                if fn is not None and id(inp) not in expanded:
+                    stack.append((inp, False))
+    return order
+
+
+def _describe(node):
+    label = f" '{node.label}'" if node.label else ""
+    return f"the {node._op} tensor{label} of shape {node.shape}"
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
+    if not root.requires_grad:
+        raise RuntimeError(
+            f"backward: this tensor (shape {root.shape}) does not require grad: no input of the "
+            "ops that made it has requires_grad=True (or it was made under no_grad)"
+        )
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(
+                f"backward: a gradient can be created implicitly only for a tensor with one element; "
+                f"this one has shape {root.shape}, so pass backward(gradient) of that shape"
+            )
+        gradient = np.ones_like(root.data)
+    else:
+        gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
+        if gradient.shape != root.shape:
+            raise RuntimeError(
+                f"backward: gradient has shape {gradient.shape} but the tensor has shape {root.shape}"
+            )
+
+    order = topological_order(root)
+    grads = {id(root): gradient}
+    summed = set()  # ids of gradients made here by summing, which may be added to in place
+    handed_out = {id(gradient)}  # arrays stored as some tensor's .grad, or the caller's
+    for node in reversed(order):
+        grad = grads.pop(id(node))
+        grad_fns = node._grad_fns
+        if grad_fns is None or node._retains_grad:
+            _store_grad(node, grad, handed_out)
+        if grad_fns is None:
+            continue
+        for inp, grad_fn in zip(node._inputs, grad_fns):
+            if grad_fn is None:
+                continue
+            input_grad = grad_fn(grad)
+            if input_grad.shape != inp.data.shape:
+                input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
+            if input_grad.dtype != inp.data.dtype:
+                input_grad = input_grad.astype(inp.data.dtype)
+            key = id(inp)
+            previous = grads.get(key)
+            if previous is None:
+                grads[key] = input_grad
+            elif key in summed:
+                previous += input_grad
+            else:
+                grads[key] = previous + input_grad
+                summed.add(key)
+        if not retain_graph:
+            node._grad_fns = RELEASED
+
+
+def _store_grad(tensor, grad, handed_out):
+    if tensor._grad is not None:
+        tensor._grad += grad
+        return
+    # A gradient may be a view, or the same array another tensor receives (add passes
+    # its upstream gradient to both inputs): copy it then, so .grad owns its memory.
+    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+        grad = grad.copy()
+    handed_out.add(id(grad))
+    tensor._grad = grad

@@ -1,0 +1,50 @@
+"""Functions of tensors that are not methods, as in ``torch.nn.functional``."""
+
+import numpy as np
+
+from . import ops
+from .tensor import Tensor, _dims
+
+
+def softmax(x, dim):
+    """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
+    is a constant, so it changes no gradient)."""
+    (dim,) = _dims(dim, x.ndim, "softmax")
+    counts = (x - Tensor(x.data.max(axis=dim, keepdims=True))).exp()
+    return counts / counts.sum(dim, keepdim=True)
+
+
+def log_softmax(x, dim):
+    """x - logsumexp(x) along ``dim``, computed stably."""
+    (dim,) = _dims(dim, x.ndim, "log_softmax")
+    return x - x.logsumexp(dim, keepdim=True)
+
+
+def cross_entropy(logits, target):
+    """Mean over the batch of -log softmax(logits)[target]: ``logits`` of shape (N, C)
+    or (C,), ``target`` the class indices, of shape (N,) or ()."""
+    target = np.asarray(target.data if isinstance(target, Tensor) else target)
+    if logits.ndim not in (1, 2):
+        raise ValueError(f"cross_entropy: logits must have shape (N, C) or (C,), got {logits.shape}")
+    if logits.ndim == 1:
+        logits, target = logits.view(1, -1), target.reshape(1)
+    if target.dtype.kind not in "iu" or target.shape != logits.shape[:1]:
+        raise ValueError(f"cross_entropy: target must hold {logits.shape[0]} integer class indices "
+                         f"for logits of shape {logits.shape}, got {target.dtype} of shape {target.shape}")
+    classes = logits.shape[1]
+    if target.size and (target.min() < 0 or target.max() >= classes):
+        raise IndexError(f"cross_entropy: target holds a class index outside [0, {classes - 1}] "
+                         f"for logits of shape {logits.shape}")
+    return ops.cross_entropy(logits, target=target)
+
+
+def one_hot(indices, num_classes=-1):
+    """An int64 tensor with a 1 at each index along a new last dimension."""
+    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got {indices.dtype}")
+    if num_classes < 0:
+        num_classes = int(indices.max()) + 1 if indices.size else 0
+    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
+        raise IndexError(f"one_hot: indices must lie in [0, {num_classes - 1}]")
+    return Tensor(np.eye(num_classes, dtype=np.int64)[indices])

@@ -1,0 +1,76 @@
+"""Checking backward() against central finite differences."""
+
+import numpy as np
+
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """Raised by ``gradcheck`` when an analytic gradient differs from the numeric one."""
+
+
+def _as_float64(value):
+    if isinstance(value, Tensor) and value.dtype.kind == "f":
+        return Tensor(value.data.astype(np.float64), requires_grad=value.requires_grad, label=value.label)
+    return value
+
+
+def numeric_gradients(fn, inputs, weights, eps):
+    """d(sum(weights * fn(*inputs)))/d(input) by central differences, for every input
+    that requires grad (None for the others)."""
+    def weighted_output():
+        return float(np.sum(weights * np.asarray(fn(*inputs).data, dtype=np.float64)))
+
+    gradients = []
+    for value in inputs:
+        if not (isinstance(value, Tensor) and value.requires_grad):
+            gradients.append(None)
+            continue
+        gradient = np.zeros_like(value.data)
+        flat_data, flat_grad = value.data.reshape(-1), gradient.reshape(-1)
+        for i in range(flat_data.size):
+            original = flat_data[i]
+            flat_data[i] = original + eps
+            above = weighted_output()
+            flat_data[i] = original - eps
+            below = weighted_output()
+            flat_data[i] = original
+            flat_grad[i] = (above - below) / (2 * eps)
+        gradients.append(gradient)
+    return gradients
+
+
+def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
+    """Check ``fn``'s gradients with respect to every input that requires grad.
+
+    The inputs are copied to float64. The output is weighted by random numbers (so
+    errors cannot cancel in a plain sum), backward() gives the analytic gradients,
+    and central differences with step ``eps`` the numeric ones, element by element.
+    Returns True, or raises GradcheckError naming the input, the worst element and
+    both values when ``|analytic - numeric| > atol + rtol * |numeric|`` anywhere.
+    """
+    inputs = [_as_float64(value) for value in inputs]
+    if not any(isinstance(v, Tensor) and v.requires_grad for v in inputs):
+        raise ValueError("gradcheck: no input requires grad, so there is nothing to check")
+    output = fn(*inputs)
+    weights = np.random.default_rng(seed).standard_normal(output.shape)
+    for value in inputs:
+        if isinstance(value, Tensor):
+            value.grad = None
+    output.backward(weights)
+    numeric = numeric_gradients(fn, inputs, weights, eps)
+    for position, (value, expected) in enumerate(zip(inputs, numeric)):
+        if expected is None:
+            continue
+        analytic = value.grad if value.grad is not None else np.zeros_like(value.data)
+        excess = np.abs(analytic - expected) - (atol + rtol * np.abs(expected))
+        if excess.size and (np.isnan(excess).any() or excess.max() > 0):
+            worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)
+            name = f"input {position}" + (f" ({value.label!r})" if value.label else "")
+            raise GradcheckError(
+                f"gradcheck: the gradient of {name}, of shape {value.shape}, differs from finite "
+                f"differences at element {tuple(int(i) for i in worst)}: backward gave "
+                f"{analytic[worst]!r}, finite differences {expected[worst]!r} "
+                f"(atol={atol}, rtol={rtol})"
+            )
+    return True

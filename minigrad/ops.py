@@ -1,0 +1,244 @@
+"""The primitive ops: each one's forward and its local gradient, side by side.
+
+The vocabulary is PyTorch's derivatives.yaml: ``self`` and ``other`` are the input
+arrays, ``result`` the output, ``grad`` the upstream gradient dL/d(result). A rule
+returns the result and, per input, ``grad -> dL/d(input)``: upstream gradient times
+local gradient (the chain rule). Rules never undo broadcasting themselves: the engine
+sums each gradient back to its input's shape (autograd.reduce_to_shape). An input may
+be a Python scalar; its gradient function is then never called.
+
+Everything else (``-``, ``/``, mean, var, softmax, ...) is composed from these in
+tensor.py and functional.py. Adding an op means adding one rule here.
+"""
+
+import math
+
+import numpy as np
+
+from .autograd import primitive
+
+
+def _log(x):
+    # math.log keeps a Python scalar a Python scalar, which keeps float32 arrays float32
+    return np.log(x) if isinstance(x, np.ndarray) else math.log(x)
+
+
+# ----- element-wise binary (broadcasting) -----
+
+@primitive("add")
+def add(self, other):
+    return self + other, (lambda grad: grad,
+                          lambda grad: grad)
+
+
+@primitive("mul")
+def mul(self, other):
+    return self * other, (lambda grad: grad * other,
+                          lambda grad: grad * self)
+
+
+@primitive("pow")
+def pow(self, other):
+    result = self ** other
+    return result, (lambda grad: grad * other * self ** (other - 1),
+                    lambda grad: grad * result * _log(self))
+
+
+# ----- element-wise unary -----
+
+@primitive("neg")
+def neg(self):
+    return -self, lambda grad: -grad
+
+
+@primitive("exp")
+def exp(self):
+    result = np.exp(self)
+    return result, lambda grad: grad * result
+
+
+@primitive("log")
+def log(self):
+    return np.log(self), lambda grad: grad / self
+
+
+@primitive("tanh")
+def tanh(self):
+    result = np.tanh(self)
+    return result, lambda grad: grad * (1 - result * result)
+
+
+@primitive("sigmoid")
+def sigmoid(self):
+    # exp of a non-positive number only, so large |x| neither overflows nor warns
+    e = np.exp(-np.abs(self))
+    result = np.where(self >= 0, 1 / (1 + e), e / (1 + e)).astype(self.dtype, copy=False)
+    return result, lambda grad: grad * result * (1 - result)
+
+
+@primitive("relu")
+def relu(self):
+    return np.maximum(self, 0), lambda grad: grad * (self > 0)
+
+
+@primitive("sqrt")
+def sqrt(self):
+    result = np.sqrt(self)
+    return result, lambda grad: grad / (2 * result)
+
+
+@primitive("abs")
+def abs(self):
+    return np.abs(self), lambda grad: grad * np.sign(self)
+
+
+@primitive("copy")
+def copy(self):
+    return self.copy(), lambda grad: grad
+
+
+@primitive("cast")
+def cast(self, dtype):
+    return self.astype(dtype), lambda grad: grad.astype(self.dtype)
+
+
+# ----- matrix product -----
+
+@primitive("matmul")
+def matmul(self, other):
+    inner_self = self.shape[-1]
+    inner_other = other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if inner_self != inner_other:
+        raise ValueError(f"inner dimensions differ: {self.shape} @ {other.shape} "
+                         f"needs {inner_self} == {inner_other}")
+    # 1-D operands take part as a row (self) or a column (other), as in numpy
+    def grad_self(grad):
+        if other.ndim == 1:
+            return np.multiply.outer(grad, other)
+        if self.ndim == 1:
+            return (grad[..., None, :] @ other.swapaxes(-1, -2))[..., 0, :]
+        return grad @ other.swapaxes(-1, -2)
+
+    def grad_other(grad):
+        if self.ndim == 1:
+            return self[:, None] * grad[..., None, :] if other.ndim > 1 else grad * self
+        if other.ndim == 1:
+            return (self.swapaxes(-1, -2) @ grad[..., None])[..., 0]
+        return self.swapaxes(-1, -2) @ grad
+
+    return self @ other, (grad_self, grad_other)
+
+
+# ----- reductions -----
+
+@primitive("sum")
+def sum(self, dim, keepdim):
+    def grad_self(grad):
+        if dim is not None and not keepdim:
+            grad = np.expand_dims(grad, dim)
+        return np.broadcast_to(grad, self.shape)
+
+    return self.sum(axis=dim, keepdims=keepdim), grad_self
+
+
+def _extreme(pick):
+    """The rule of max (``pick=np.max``) or min. With ``dim``, ``indices`` holds the
+    arg-max along it (kept as a dimension of size 1) and the gradient goes there, as
+    PyTorch's max(dim) does. Over the whole tensor, the gradient is split evenly among
+    the elements equal to the result, as PyTorch's max() does."""
+    def rule(self, dim=None, indices=None, keepdim=False):
+        if dim is None:
+            result = pick(self)
+
+            def grad_self(grad):
+                ties = self == result
+                return ties * (grad / ties.sum())
+
+            return result, grad_self
+
+        def grad_self(grad):
+            spread = np.zeros_like(self)
+            np.put_along_axis(spread, indices, grad if keepdim else np.expand_dims(grad, dim), dim)
+            return spread
+
+        result = np.take_along_axis(self, indices, dim)
+        return (result if keepdim else result.squeeze(dim)), grad_self
+
+    return rule
+
+
+max = primitive("max")(_extreme(np.max))
+min = primitive("min")(_extreme(np.min))
+
+
+# ----- shape -----
+
+@primitive("view")
+def view(self, shape):
+    return self.reshape(shape), lambda grad: grad.reshape(self.shape)
+
+
+@primitive("permute")
+def permute(self, dims):
+    return self.transpose(dims), lambda grad: grad.transpose(np.argsort(dims))
+
+
+def _is_basic(index):
+    """True when numpy's basic indexing applies: no element can be picked twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)) for part in parts)
+
+
+@primitive("getitem")
+def getitem(self, index):
+    def grad_self(grad):
+        spread = np.zeros_like(self)
+        if _is_basic(index):
+            spread[index] = grad
+        else:
+            # scatter-add: an index that repeats (a row of C picked by several
+            # examples in C[Xb]) receives the sum of its gradients
+            np.add.at(spread, index, grad)
+        return spread
+
+    return self[index], grad_self
+
+
+@primitive("cat")
+def cat(*tensors, dim):
+    edges = np.cumsum([0] + [t.shape[dim] for t in tensors])
+
+    def grad_piece(start, stop):
+        return lambda grad: grad[(slice(None),) * dim + (slice(start, stop),)]
+
+    return np.concatenate(tensors, axis=dim), tuple(grad_piece(*edge) for edge in zip(edges, edges[1:]))
+
+
+@primitive("stack")
+def stack(*tensors, dim):
+    def grad_piece(i):
+        return lambda grad: np.take(grad, i, axis=dim)
+
+    return np.stack(tensors, axis=dim), tuple(grad_piece(i) for i in range(len(tensors)))
+
+
+# ----- fused -----
+
+@primitive("cross_entropy")
+def cross_entropy(self, target):
+    """Mean over the rows of -log(softmax(self)[row, target[row]]).
+
+    Fused because it is both stabler and faster than the composition: the
+    log-sum-exp is shifted by the row max, and the gradient is the one-line
+    (softmax - one_hot(target)) / n instead of the backward of eight ops."""
+    rows = np.arange(self.shape[0])
+    shifted = self - self.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = len(rows)
+
+    def grad_self(grad):
+        dlogits = np.exp(log_probs)
+        dlogits[rows, target] -= 1
+        return dlogits * (grad / n)
+
+    return -log_probs[rows, target].mean(), grad_self
