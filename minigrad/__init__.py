@@ -1,10 +1,11 @@
 """minigrad: a micro autograd engine with a PyTorch-like Tensor on top of numpy."""
 
-from . import functional
+from . import functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .creation import (arange, cat, default_generator, full, manual_seed, multinomial, ones,
                        ones_like, rand, randint, randn, stack, tensor, zeros, zeros_like)
 from .gradcheck import GradcheckError, gradcheck
+from .serialization import load, save
 from .tensor import (Tensor, ValuesIndices, bool_, float16, float32, float64, get_default_dtype,
                      int32, int64, set_default_dtype, uint8)
 

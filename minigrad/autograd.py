@@ -15,6 +15,10 @@ from .tensor import Tensor
 
 _grad_enabled = True
 
+# The names of the nn.Module calls under way, outermost first; each op's output records
+# it, so a drawing can group the graph by layer.
+current_scope = ()
+
 
 class no_grad:
     """Context manager and decorator that turns off graph recording.
@@ -88,6 +92,7 @@ def primitive(name):
             out._op = name
             out._params = params
             out._inputs = args
+            out._scope = current_scope
             out._grad_fns = None
             out.requires_grad = False
             if _grad_enabled:

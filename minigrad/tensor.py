@@ -70,7 +70,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad",
-                 "_op", "_params", "_inputs", "_grad_fns", "__weakref__")
+                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "__weakref__")
 
     # Make numpy hand mixed expressions such as `ndarray * tensor` to Tensor's operators.
     __array_ufunc__ = None
@@ -85,6 +85,7 @@ class Tensor:
         self._params = None
         self._inputs = ()
         self._grad_fns = None
+        self._scope = ()
         if requires_grad:
             self.requires_grad_(True)
 

@@ -1,0 +1,268 @@
+"""Layers as in ``torch.nn``: a Module finds its parameters, buffers and submodules
+among its attributes, by itself."""
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from .. import autograd, functional as F
+from ..creation import default_generator
+from ..tensor import Tensor, get_default_dtype
+
+
+class Parameter(Tensor):
+    """A tensor that is a module's parameter: a leaf that requires grad by default."""
+
+    __slots__ = ()
+
+    def __init__(self, data, requires_grad=True, label=None):
+        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad, label=label)
+
+
+class Module:
+    """Base class of layers and models: subclasses set Parameters, buffers (via
+    ``register_buffer``) and submodules as attributes and define ``forward``."""
+
+    training = True
+    _module_name = None
+
+    def __setattr__(self, name, value):
+        if isinstance(value, Module) and value._module_name is None:
+            object.__setattr__(value, "_module_name", name)
+        if isinstance(value, Parameter) and value.label is None:
+            value.label = name
+        object.__setattr__(self, name, value)
+
+    def register_buffer(self, name, tensor):
+        """Keep ``tensor`` as state that is saved and loaded but not trained (as
+        BatchNorm's running statistics)."""
+        buffers = self.__dict__.setdefault("_buffer_names", [])
+        if name not in buffers:
+            buffers.append(name)
+        setattr(self, name, tensor)
+
+    def forward(self, *args, **kwargs):
+        """The computation; subclasses define it."""
+        raise NotImplementedError(f"{type(self).__name__} defines no forward()")
+
+    def __call__(self, *args, **kwargs):
+        # the ops made inside carry this module's name, so a drawing can group them
+        outer = autograd.current_scope
+        autograd.current_scope = outer + (self._scope_label(),)
+        try:
+            return self.forward(*args, **kwargs)
+        finally:
+            autograd.current_scope = outer
+
+    def _scope_label(self):
+        kind = type(self).__name__
+        return f"{self._module_name}: {kind}" if self._module_name else kind
+
+    def named_children(self):
+        """(name, module) for each direct submodule, in the order they were set."""
+        for name, value in vars(self).items():
+            if isinstance(value, Module):
+                yield name, value
+
+    def children(self):
+        """The direct submodules."""
+        return (module for _, module in self.named_children())
+
+    def named_modules(self, prefix=""):
+        """(dotted name, module) for this module and every submodule, depth first."""
+        stack = [(prefix, self)]
+        seen = set()
+        while stack:
+            name, module = stack.pop()
+            if id(module) in seen:
+                continue
+            seen.add(id(module))
+            yield name, module
+            children = [(f"{name}.{child}" if name else child, sub) for child, sub in module.named_children()]
+            stack.extend(reversed(children))
+
+    def modules(self):
+        """This module and every submodule."""
+        return (module for _, module in self.named_modules())
+
+    def _named_tensors(self, wanted):
+        seen = set()
+        for prefix, module in self.named_modules():
+            for name, value in vars(module).items():
+                if wanted(module, name, value) and id(value) not in seen:
+                    seen.add(id(value))
+                    yield (f"{prefix}.{name}" if prefix else name), value
+
+    def named_parameters(self):
+        """(dotted name, Parameter) for every parameter, each once."""
+        return self._named_tensors(lambda module, name, value: isinstance(value, Parameter))
+
+    def parameters(self):
+        """Every parameter, each once."""
+        return (p for _, p in self.named_parameters())
+
+    def named_buffers(self):
+        """(dotted name, tensor) for every buffer."""
+        return self._named_tensors(lambda module, name, value: name in module.__dict__.get("_buffer_names", ()))
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients of all parameters (to None, or to zeros)."""
+        for p in self.parameters():
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.data)
+
+    def train(self, mode=True):
+        """Set training mode (batch statistics in BatchNorm) here and below; returns self."""
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self):
+        """Set evaluation mode (running statistics in BatchNorm); returns self."""
+        return self.train(False)
+
+    def state_dict(self):
+        """Parameters and buffers by dotted name, as tensors sharing this module's data."""
+        items = list(self.named_parameters()) + list(self.named_buffers())
+        return OrderedDict((name, Tensor(value.data)) for name, value in items)
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values into the parameters and buffers of the same names; with
+        ``strict``, names must match exactly. Shapes must always match."""
+        own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+        missing = [name for name in own if name not in state_dict]
+        unexpected = [name for name in state_dict if name not in own]
+        if strict and (missing or unexpected):
+            raise KeyError(f"load_state_dict: missing keys {missing}, unexpected keys {unexpected}")
+        for name, target in own.items():
+            if name not in state_dict:
+                continue
+            value = np.asarray(state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name])
+            if value.shape != target.shape:
+                raise ValueError(f"load_state_dict: {name} has shape {value.shape} in the state dict "
+                                 f"but {target.shape} in the model")
+            target.data[...] = value
+        return self
+
+    def __repr__(self):
+        children = [f"  ({name}): " + repr(module).replace("\n", "\n  ") for name, module in self.named_children()]
+        extra = self.extra_repr()
+        if not children:
+            return f"{type(self).__name__}({extra})"
+        return f"{type(self).__name__}(\n" + "\n".join(children) + "\n)"
+
+    def extra_repr(self):
+        """The arguments shown in this module's repr."""
+        return ""
+
+
+def _uniform(shape, bound, generator, dtype):
+    return (generator or default_generator()).uniform(-bound, bound, size=shape).astype(dtype or get_default_dtype())
+
+
+class Linear(Module):
+    """``x @ weight.T + bias``; weight (out_features, in_features), both initialised
+    uniformly in +-1/sqrt(in_features) as in PyTorch."""
+
+    def __init__(self, in_features, out_features, bias=True, generator=None, dtype=None):
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1 / math.sqrt(in_features) if in_features else 0.0
+        self.weight = Parameter(_uniform((out_features, in_features), bound, generator, dtype))
+        self.bias = Parameter(_uniform((out_features,), bound, generator, dtype)) if bias else None
+
+    def forward(self, x):
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self):
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Embedding(Module):
+    """A table of ``num_embeddings`` vectors of size ``embedding_dim``, looked up by
+    index (``weight[indices]``); initialised from the standard normal as in PyTorch."""
+
+    def __init__(self, num_embeddings, embedding_dim, generator=None, dtype=None):
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        data = (generator or default_generator()).standard_normal((num_embeddings, embedding_dim))
+        self.weight = Parameter(data.astype(dtype or get_default_dtype()))
+
+    def forward(self, indices):
+        data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        if data.dtype.kind not in "iu":
+            raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
+        return self.weight[data]
+
+    def extra_repr(self):
+        return f"{self.num_embeddings}, {self.embedding_dim}"
+
+
+class BatchNorm1d(Module):
+    """Batch normalisation over (N, C) inputs with a learnt gain (``weight``) and bias.
+
+    The variance convention is explicit: ``correction=0`` (default) divides the batch
+    variance by n, as PyTorch does; ``correction=1`` divides by n - 1 (Bessel), as the
+    lecture does. The running variance is always the unbiased one, as in PyTorch.
+    Training normalises with the batch's statistics and updates the running ones
+    (``momentum``); evaluation uses the running ones."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, correction=0, dtype=None):
+        self.num_features, self.eps, self.momentum, self.correction = num_features, eps, momentum, correction
+        dtype = dtype or get_default_dtype()
+        self.weight = Parameter(np.ones(num_features, dtype=dtype))
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype))
+        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+
+    def forward(self, x):
+        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
+                            training=self.training, momentum=self.momentum, eps=self.eps,
+                            correction=self.correction)
+
+    def extra_repr(self):
+        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, correction={self.correction}"
+
+
+class Tanh(Module):
+    """Element-wise tanh."""
+
+    def forward(self, x):
+        return x.tanh()
+
+
+class ReLU(Module):
+    """Element-wise max(x, 0)."""
+
+    def forward(self, x):
+        return x.relu()
+
+
+class Flatten(Module):
+    """Merge dimensions ``start_dim`` to ``end_dim`` (by default all but the batch's)."""
+
+    def __init__(self, start_dim=1, end_dim=-1):
+        self.start_dim, self.end_dim = start_dim, end_dim
+
+    def forward(self, x):
+        return x.flatten(self.start_dim, self.end_dim)
+
+
+class Sequential(Module):
+    """Modules applied one after another; indexable, named "0", "1", ..."""
+
+    def __init__(self, *modules):
+        for index, module in enumerate(modules):
+            setattr(self, str(index), module)
+
+    def __getitem__(self, index):
+        return list(self.children())[index]
+
+    def __len__(self):
+        return len(list(self.children()))
+
+    def __iter__(self):
+        return self.children()
+
+    def forward(self, x):
+        for module in self.children():
+            x = module(x)
+        return x
