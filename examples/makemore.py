@@ -132,20 +132,27 @@ def lecture_parameters(model):
 
 # ----- one training step's gradients, two ways -----
 
-def engine_gradients(model, Xb, Yb):
-    """Forward through the model, loss.backward(): the loss and each parameter's gradient."""
+def engine_step(params, model, Xb, Yb):
+    """Forward through the model and loss.backward(): the loss; the gradients are left
+    in each parameter's .grad."""
     loss = F.cross_entropy(model(Xb), Yb)
-    for p in model.parameters():
-        p.grad = None
     loss.backward()
-    return loss.item(), {name: p.grad for name, p in lecture_parameters(model).items()}
+    return loss.item()
 
 
-def manual_gradients(model, Xb, Yb):
-    """The same in plain numpy with the lecture's hand-derived backward and no graph:
-    fused cross entropy (softmax - one_hot) / n, the one-line BatchNorm backward, and
-    scatter-add for the embedding."""
-    p = {name: t.data for name, t in lecture_parameters(model).items()}
+def manual_step(params, model, Xb, Yb):
+    """The same with the hand-derived gradients of manual_gradients, put in .grad."""
+    loss, grads = manual_gradients(params, Xb, Yb)
+    for name, p in params.items():
+        p.grad = grads[name]
+    return loss
+
+
+def manual_gradients(params, Xb, Yb):
+    """The loss and the gradient of each of ``params`` (lecture_parameters) in plain
+    numpy with the lecture's hand-derived backward and no graph: fused cross entropy
+    (softmax - one_hot) / n, the one-line BatchNorm backward, scatter-add for C."""
+    p = {name: t.data for name, t in params.items()}
     n = Xb.shape[0]
     emb = p["C"][Xb]
     embcat = emb.reshape(n, -1)
@@ -176,14 +183,15 @@ def manual_gradients(model, Xb, Yb):
                          "bngain": (bnraw * dhpreact).sum(0), "bnbias": dhpreact.sum(0)}
 
 
-STEP_GRADIENTS = {"engine": engine_gradients, "manual": manual_gradients}
+TRAINING_STEPS = {"engine": engine_step, "manual": manual_step}
 
 
 # ----- the lecture's exercise 1: every intermediate, by hand and by the engine -----
 
-def chunked_forward(params, Xb, Yb):
-    """The lecture's forward pass cut into its small steps, each intermediate kept
-    (retain_grad) under the lecture's name; ``params`` as from lecture_parameters."""
+def chunked_forward(params, Xb, Yb, retain=True):
+    """The lecture's forward pass cut into its small steps, each intermediate labelled
+    with the lecture's name (and kept by retain_grad, unless ``retain`` is False);
+    ``params`` as from lecture_parameters."""
     C, W1, b1, W2, b2, bngain, bnbias = (params[k] for k in ("C", "W1", "b1", "W2", "b2", "bngain", "bnbias"))
     n = Xb.shape[0]
     t = {}
@@ -209,7 +217,8 @@ def chunked_forward(params, Xb, Yb):
     t["loss"] = -t["logprobs"][range(n), Yb].mean()
     for name, tensor in t.items():
         tensor.label = name
-        tensor.retain_grad()
+        if retain:
+            tensor.retain_grad()
     return t
 
 
@@ -301,7 +310,7 @@ def train(model, Xtr, Ytr, steps, batch_size, backward="engine", seed=42, lr_dec
     """SGD as in the lecture: lr 0.1 for the first half of the steps, then 0.01. The
     batches come from a generator seeded with ``seed``, so both backward modes see the
     same ones. Returns the loss of every step."""
-    gradients = STEP_GRADIENTS[backward]
+    training_step = TRAINING_STEPS[backward]
     batch_rng = np.random.default_rng(seed)
     params = lecture_parameters(model)
     optimizer = mg.optim.SGD(params.values(), lr=0.1)
@@ -310,10 +319,9 @@ def train(model, Xtr, Ytr, steps, batch_size, backward="engine", seed=42, lr_dec
     model.train()
     for step in range(steps):
         ix = batch_rng.integers(0, Xtr.shape[0], batch_size)
-        loss, grads = gradients(model, Xtr[ix], Ytr[ix])
+        optimizer.zero_grad()
+        loss = training_step(params, model, Xtr[ix], Ytr[ix])
         optimizer.lr = 0.1 if step < decay_at else 0.01
-        for name, p in params.items():
-            p.grad = grads[name]
         optimizer.step()
         losses.append(loss)
         if progress:

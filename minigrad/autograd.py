@@ -8,10 +8,11 @@ reduces broadcast gradients to their inputs' shapes and accumulates them.
 """
 
 import functools
+import operator
 
 import numpy as np
 
-from .tensor import Tensor
+from .tensor import Tensor, next_seq
 
 _grad_enabled = True
 
@@ -77,15 +78,12 @@ def primitive(name):
 
     def decorate(rule):
         def op(*args, **params):
-            arrays = [a.data if isinstance(a, Tensor) else a for a in args]
             try:
-                result, grad_fns = rule(*arrays, **params)
+                result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
             except (ValueError, IndexError, TypeError) as error:
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
-            if type(result) is not np.ndarray:
-                result = np.asarray(result)
             out = Tensor.__new__(Tensor)
-            out.data = result
+            out.data = result if type(result) is np.ndarray else np.asarray(result)
             out._grad = None
             out.label = None
             out._retains_grad = False
@@ -93,18 +91,22 @@ def primitive(name):
             out._params = params
             out._inputs = args
             out._scope = current_scope
+            out._seq = next_seq()
             out._grad_fns = None
             out.requires_grad = False
-            if _grad_enabled:
-                needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-                if True in needs:
-                    if callable(grad_fns):
-                        grad_fns = (grad_fns,)
-                    out._grad_fns = tuple(fn if need else None for fn, need in zip(grad_fns, needs))
-                    out.requires_grad = True
+            if _grad_enabled and out.data.dtype.kind == "f":  # only floats carry gradients, as in torch
+                if callable(grad_fns):  # one input
+                    if args[0].requires_grad:
+                        out._grad_fns = (grad_fns,)
+                        out.requires_grad = True
+                else:
+                    needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
+                    if True in needs:
+                        out._grad_fns = tuple([fn if need else None for fn, need in zip(grad_fns, needs)])
+                        out.requires_grad = True
             return out
 
-        op.__name__ = rule.__name__
+        op.__name__ = name
         op.__doc__ = rule.__doc__
         op.rule = rule
         return op
@@ -132,21 +134,14 @@ def reduce_to_shape(grad, shape, op_name):
 
 
 def topological_order(root):
-    """The tensors that ``root`` depends on through ops that require grad, each after
-    all of its inputs. Iterative and keyed by identity, so depth is unbounded and
-    ``Tensor.__eq__`` is never used."""
-    order = []
-    expanded = set()
-    stack = [(root, False)]
+    """The tensors that ``root`` depends on through ops that require grad, in the order
+    they were made, which puts every tensor after its inputs. Iterative and keyed by
+    identity, so depth is unbounded and ``Tensor.__eq__`` is never used."""
+    seen = {id(root)}
+    nodes = [root]
+    stack = [root]
     while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if id(node) in expanded:
-            continue
-        expanded.add(id(node))
-        stack.append((node, True))
+        node = stack.pop()
         grad_fns = node._grad_fns
         if grad_fns is RELEASED:
             raise RuntimeError(
@@ -155,9 +150,15 @@ def topological_order(root):
             )
         if grad_fns:
             for inp, fn in zip(node._inputs, grad_fns):
-                if fn is not None and id(inp) not in expanded:
-                    stack.append((inp, False))
-    return order
+                if fn is not None and id(inp) not in seen:
+                    seen.add(id(inp))
+                    nodes.append(inp)
+                    stack.append(inp)
+    nodes.sort(key=_creation_order)
+    return nodes
+
+
+_creation_order = operator.attrgetter("_seq")
 
 
 def _describe(node):
@@ -178,7 +179,8 @@ def backward(root, gradient=None, retain_graph=False):
                 f"backward: a gradient can be created implicitly only for a tensor with one element; "
                 f"this one has shape {root.shape}, so pass backward(gradient) of that shape"
             )
-        gradient = np.ones_like(root.data)
+        gradient = np.empty_like(root.data)
+        gradient.fill(1)
     else:
         gradient = np.asarray(gradient.data if isinstance(gradient, Tensor) else gradient, dtype=root.dtype)
         if gradient.shape != root.shape:
@@ -195,16 +197,17 @@ def backward(root, gradient=None, retain_graph=False):
         grad_fns = node._grad_fns
         if grad_fns is None or node._retains_grad:
             _store_grad(node, grad, handed_out)
-        if grad_fns is None:
-            continue
+            if grad_fns is None:
+                continue
         for inp, grad_fn in zip(node._inputs, grad_fns):
             if grad_fn is None:
                 continue
             input_grad = grad_fn(grad)
-            if input_grad.shape != inp.data.shape:
-                input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
-            if input_grad.dtype != inp.data.dtype:
-                input_grad = input_grad.astype(inp.data.dtype)
+            data = inp.data
+            if input_grad.shape != data.shape:
+                input_grad = reduce_to_shape(input_grad, data.shape, node._op)
+            if input_grad.dtype != data.dtype:
+                input_grad = input_grad.astype(data.dtype)
             key = id(inp)
             previous = grads.get(key)
             if previous is None:
@@ -212,7 +215,8 @@ def backward(root, gradient=None, retain_graph=False):
             elif key in summed:
                 previous += input_grad
             else:
-                grads[key] = previous + input_grad
+                # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
+                grads[key] = np.asarray(previous + input_grad)
                 summed.add(key)
         if not retain_graph:
             node._grad_fns = RELEASED
@@ -224,7 +228,8 @@ def _store_grad(tensor, grad, handed_out):
         return
     # A gradient may be a view, or the same array another tensor receives (add passes
     # its upstream gradient to both inputs): copy it then, so .grad owns its memory.
+    # np.array also makes a numpy scalar (a rule's result for a 0-d tensor) an array.
     if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
-        grad = grad.copy()
+        grad = np.array(grad)
     handed_out.add(id(grad))
     tensor._grad = grad

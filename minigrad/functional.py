@@ -34,7 +34,8 @@ def cross_entropy(logits, target):
         raise ValueError(f"cross_entropy: target must hold {logits.shape[0]} integer class indices "
                          f"for logits of shape {logits.shape}, got {target.dtype} of shape {target.shape}")
     classes = logits.shape[1]
-    if target.size and (target.min() < 0 or target.max() >= classes):
+    # as unsigned integers, negative indices are huge: one comparison catches both ends
+    if (target.astype(np.uint64) >= classes).any():
         raise IndexError(f"cross_entropy: target holds a class index outside [0, {classes - 1}] "
                          f"for logits of shape {logits.shape}")
     return ops.cross_entropy(logits, target=target)

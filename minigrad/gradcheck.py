@@ -70,7 +70,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
             raise GradcheckError(
                 f"gradcheck: the gradient of {name}, of shape {value.shape}, differs from finite "
                 f"differences at element {tuple(int(i) for i in worst)}: backward gave "
-                f"{analytic[worst]!r}, finite differences {expected[worst]!r} "
+                f"{float(analytic[worst])!r}, finite differences {float(expected[worst])!r} "
                 f"(atol={atol}, rtol={rtol})"
             )
     return True

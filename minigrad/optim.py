@@ -34,8 +34,10 @@ class Optimizer:
         """Update every parameter that has a gradient."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
-                    grad = p.grad if not group["weight_decay"] else p.grad + group["weight_decay"] * p.data
+                grad = p.grad
+                if grad is not None:
+                    if group["weight_decay"]:
+                        grad = grad + group["weight_decay"] * p.data
                     self._update(p, grad, group, self.state.setdefault(id(p), {}))
 
     def _update(self, p, grad, group, state):

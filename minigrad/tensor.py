@@ -4,7 +4,9 @@ Methods here check and normalise their arguments (PyTorch's names and convention
 then call a primitive from ops.py, or compose primitives for the derived ops.
 """
 
+import itertools
 import math
+import operator
 from collections import namedtuple
 from numbers import Number
 
@@ -19,6 +21,10 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
+
+# Numbers tensors in the order they are made: an op's output comes after its inputs,
+# so this order is a topological order of any graph (autograd.topological_order).
+next_seq = itertools.count().__next__
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
 ValuesIndices.__doc__ = "What ``max(dim)`` and ``min(dim)`` return, as ``torch.return_types.max`` does."
@@ -70,7 +76,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad",
-                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "__weakref__")
+                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
 
     # Make numpy hand mixed expressions such as `ndarray * tensor` to Tensor's operators.
     __array_ufunc__ = None
@@ -86,6 +92,7 @@ class Tensor:
         self._inputs = ()
         self._grad_fns = None
         self._scope = ()
+        self._seq = next_seq()
         if requires_grad:
             self.requires_grad_(True)
 
@@ -225,6 +232,13 @@ class Tensor:
             raise RuntimeError("retain_grad: this tensor does not require grad, so it gets no gradient")
         self._retains_grad = True
         return self
+
+    def draw(self, **options):
+        """The graph that made this tensor, as a graphviz.Digraph; ``options`` as for
+        ``minigrad.draw_graph``."""
+        from .drawing import draw_graph
+
+        return draw_graph(self, **options)
 
     @property
     def retains_grad(self):
@@ -497,28 +511,28 @@ class Tensor:
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably by shifting by the max."""
         dims = _dims(dim, self.ndim, "logsumexp")
-        shift = Tensor(np.max(self.data, axis=dims, keepdims=True))
+        maxes = np.max(self.data, axis=dims, keepdims=True)
+        # the shift cancels out unless it is infinite (inf - inf is nan): then it is 0, as in torch
+        shift = Tensor(np.where(np.isinf(maxes), 0, maxes))
         total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
         return total if keepdim else total.squeeze(dims)
 
     # ----- shape -----
     def view(self, *shape):
         """The same data in a new shape (one dimension may be -1)."""
-        shape = _shape_argument(shape)
-        return ops.view(self, shape=_infer_shape(shape, self.data.size, self.shape, "view"))
+        return ops.view(self, shape=_infer_shape(_shape_argument(shape), self.data.size, self.shape, "view"))
 
     def reshape(self, *shape):
         """The same as ``view``."""
-        shape = _shape_argument(shape)
-        return ops.view(self, shape=_infer_shape(shape, self.data.size, self.shape, "reshape"))
+        return ops.view(self, shape=_infer_shape(_shape_argument(shape), self.data.size, self.shape, "reshape"))
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
-        if self.ndim == 0:
+        shape = self.data.shape
+        if not shape:
             return self.view(1)
-        (start,), (end,) = _dims(start_dim, self.ndim, "flatten"), _dims(end_dim, self.ndim, "flatten")
-        shape = self.shape[:start] + (-1,) + self.shape[end + 1:]
-        return self.view(shape)
+        start, end = _dim(start_dim, len(shape), "flatten"), _dim(end_dim, len(shape), "flatten")
+        return ops.view(self, shape=shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
 
     def permute(self, *dims):
         """The tensor with its dimensions reordered."""
@@ -564,16 +578,21 @@ def _dims(dim, ndim, name):
     dims, or None for all; IndexError for a dim out of range, as in PyTorch."""
     if dim is None:
         return None
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
-    normal = []
-    for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f"{name}: dim {d} is out of range for a tensor of {ndim} dims "
-                             f"(expected in [{-max(ndim, 1)}, {max(ndim, 1) - 1}])")
-        normal.append(int(d) % max(ndim, 1))
+    if isinstance(dim, (int, np.integer)):
+        return (_dim(dim, ndim, name),) if ndim else ()
+    normal = [_dim(d, ndim, name) for d in dim]
     if len(set(normal)) != len(normal):
         raise ValueError(f"{name}: dim {dim} repeats a dimension")
     return tuple(normal) if ndim else ()
+
+
+def _dim(dim, ndim, name):
+    """One ``dim`` as a non-negative int; a 0-d tensor takes 0 and -1, as in PyTorch."""
+    bound = ndim or 1
+    if not -bound <= dim < bound:
+        raise IndexError(f"{name}: dim {dim} is out of range for a tensor of {ndim} dims "
+                         f"(expected in [{-bound}, {bound - 1}])")
+    return dim + bound if dim < 0 else int(dim)
 
 
 def _count(shape, dims):
@@ -589,21 +608,18 @@ def _shape_argument(args):
     """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = args[0]
-    return tuple(int(n) for n in args)
+    return tuple(map(operator.index, args))
 
 
 def _infer_shape(shape, size, old_shape, name):
-    unknown = [i for i, n in enumerate(shape) if n == -1]
+    """``shape`` with its -1 (if any) worked out; ValueError if it cannot hold ``size`` elements."""
+    if -1 not in shape and math.prod(shape) == size and all(n >= 0 for n in shape):
+        return shape
     known = math.prod(n for n in shape if n != -1)
-    if len(unknown) > 1 or any(n < -1 for n in shape):
-        raise ValueError(f"{name}: shape {list(shape)} is invalid (at most one -1, no other negative sizes)")
-    if unknown:
-        if known == 0 or size % known:
-            raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} ({size} elements)")
-        shape = shape[:unknown[0]] + (size // known,) + shape[unknown[0] + 1:]
-    elif known != size:
-        raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} ({size} elements)")
-    return shape
+    if shape.count(-1) != 1 or known == 0 or size % known or any(n < -1 for n in shape):
+        raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} "
+                         f"({size} elements)")
+    return tuple(size // known if n == -1 else n for n in shape)
 
 
 def _index_part(part):

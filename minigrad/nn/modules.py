@@ -56,8 +56,11 @@ class Module:
             autograd.current_scope = outer
 
     def _scope_label(self):
-        kind = type(self).__name__
-        return f"{self._module_name}: {kind}" if self._module_name else kind
+        label = self.__dict__.get("_label")
+        if label is None:
+            kind = type(self).__name__
+            label = self.__dict__["_label"] = f"{self._module_name}: {kind}" if self._module_name else kind
+        return label
 
     def named_children(self):
         """(name, module) for each direct submodule, in the order they were set."""

@@ -1,0 +1,152 @@
+"""Time one training step of the lecture's MLP four ways, interleaved in one process.
+
+    python benchmarks/bench_step.py [--batch 32] [--hidden 200] [--threads 1] [--rounds 15]
+
+(a) minigrad, the nn model with loss.backward(); (b) minigrad, the lecture's chunked
+forward pass (about 20 small ops); (c) the hand-derived numpy backward, no graph (the
+floor for any engine that runs numpy op by op); (d) PyTorch eager autograd on the same
+model, when torch is installed. All start from the same parameters and see the same
+batches; their losses are checked to agree over the first steps. Prints the median
+microseconds per step and the ratio to (c).
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "names.txt")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", default=DEFAULT_DATA, help="names file (default: ../shared/data/names.txt)")
+    parser.add_argument("--batch", type=int, default=32, help="batch size (default 32)")
+    parser.add_argument("--hidden", type=int, default=200, help="hidden layer size (default 200)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
+    parser.add_argument("--steps", type=int, default=0,
+                        help="steps per round and contender (default: about 0.1 s of the floor's work)")
+    return parser.parse_args()
+
+
+args = parse_args()
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[variable] = str(args.threads)
+
+import numpy as np  # noqa: E402  (after the thread settings)
+
+sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+import makemore  # noqa: E402
+
+import minigrad as mg  # noqa: E402
+import minigrad.functional as F  # noqa: E402
+
+try:
+    import torch
+    torch.set_num_threads(args.threads)
+except ImportError:
+    torch = None
+
+
+def minigrad_contender(model, params, step_fn):
+    optimizer = mg.optim.SGD(params.values(), lr=0.1)
+
+    def step(Xb, Yb):
+        optimizer.zero_grad()
+        loss = step_fn(params, model, Xb, Yb)
+        optimizer.step()
+        return loss
+
+    return step
+
+
+def chunked_step(params, model, Xb, Yb):
+    loss = makemore.chunked_forward(params, Xb, Yb, retain=False)["loss"]
+    loss.backward()
+    return loss.item()
+
+
+def torch_contender(params, n_embd, block_size):
+    """The same model in torch eager. torch's batch_norm divides the batch variance by n;
+    the lecture's by n - 1. With eps' = eps (n-1)/n and the gain times sqrt((n-1)/n) it
+    computes exactly the lecture's function."""
+    p = {name: torch.tensor(t.data.copy(), requires_grad=True) for name, t in params.items()}
+    optimizer = torch.optim.SGD(p.values(), lr=0.1)
+
+    def step(Xb, Yb):
+        n = Xb.shape[0]
+        Xb, Yb = torch.from_numpy(Xb), torch.from_numpy(Yb)
+        optimizer.zero_grad(set_to_none=True)
+        embcat = p["C"][Xb].view(n, -1)
+        hprebn = torch.nn.functional.linear(embcat, p["W1"], p["b1"])
+        hpreact = torch.nn.functional.batch_norm(hprebn, None, None, p["bngain"] * ((n - 1) / n) ** 0.5,
+                                                 p["bnbias"], training=True, eps=1e-5 * (n - 1) / n)
+        logits = torch.nn.functional.linear(torch.tanh(hpreact), p["W2"], p["b2"])
+        loss = torch.nn.functional.cross_entropy(logits, Yb)
+        loss.backward()
+        optimizer.step()
+        return loss.item()
+
+    return step
+
+
+def main():
+    words = makemore.read_words(args.data)
+    vocab = makemore.build_vocab(words)
+    X, Y = makemore.build_dataset(words, {ch: i for i, ch in enumerate(vocab)}, 3)
+    batches = np.random.default_rng(0).integers(0, len(X), (4096, args.batch))
+
+    def fresh_params():
+        model = makemore.MLP(len(vocab), 3, 10, args.hidden, generator=np.random.default_rng(42))
+        return model, makemore.lecture_parameters(model)
+
+    contenders = {}
+    for name, step_fn in (("(a) minigrad, nn layers", makemore.engine_step),
+                          ("(b) minigrad, chunked lecture graph", chunked_step),
+                          ("(c) numpy, hand-derived backward", makemore.manual_step)):
+        model, params = fresh_params()
+        contenders[name] = minigrad_contender(model, params, step_fn)
+    if torch is not None:
+        contenders["(d) PyTorch eager"] = torch_contender(fresh_params()[1], 10, 3)
+
+    # identical start and batches: the losses of the first steps must agree
+    first_losses = {name: [step(X[ix], Y[ix]) for ix in batches[:20]] for name, step in contenders.items()}
+    reference = first_losses["(c) numpy, hand-derived backward"]
+    for name, losses in first_losses.items():
+        worst = max(abs(a - b) for a, b in zip(losses, reference))
+        print(f"{name:38s} loss over the first 20 steps agrees with (c) to {worst:.1e}")
+        if worst > 1e-3:
+            sys.exit(f"bench_step: {name} does not compute the same losses as (c)")
+
+    floor = contenders["(c) numpy, hand-derived backward"]
+    steps = args.steps
+    if not steps:
+        start = time.perf_counter()
+        for ix in batches[:50]:
+            floor(X[ix], Y[ix])
+        steps = max(10, int(0.1 / ((time.perf_counter() - start) / 50)))
+    times = {name: [] for name in contenders}
+    cursor = 0
+    for _ in range(args.rounds):
+        for name, step in contenders.items():
+            chosen = [batches[(cursor + i) % len(batches)] for i in range(steps)]
+            start = time.perf_counter()
+            for ix in chosen:
+                step(X[ix], Y[ix])
+            times[name].append((time.perf_counter() - start) / steps * 1e6)
+        cursor += steps
+
+    print(f"\nbatch {args.batch}, hidden {args.hidden}, {args.threads} thread(s), {args.rounds} rounds of "
+          f"{steps} steps; median microseconds per training step (forward, backward, SGD update)")
+    base = statistics.median(times["(c) numpy, hand-derived backward"])
+    print(f"{'':38s} {'us/step':>9s} {'ratio to (c)':>13s}")
+    for name, samples in times.items():
+        median = statistics.median(samples)
+        print(f"{name:38s} {median:9.1f} {median / base:12.2f}x")
+
+
+if __name__ == "__main__":
+    main()

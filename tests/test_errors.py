@@ -1,0 +1,98 @@
+"""Bad input gives an error of the right type that names the op and the shapes."""
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad.autograd import primitive
+
+F = mg.functional
+
+
+def data(*shape):
+    return mg.ones(*shape)
+
+
+def leaf(*shape):
+    return mg.ones(*shape, requires_grad=True)
+
+
+@primitive("broken_sum")
+def broken_sum(self):
+    """sum whose backward forgets to broadcast its gradient back: an engine-level bug."""
+    return self.sum(), lambda grad: np.ones(self.shape[:-1])
+
+
+@pytest.mark.parametrize("make_error, error, message", [
+    # shapes that do not fit
+    (lambda: data(3, 4) @ data(5, 2), ValueError, r"matmul: inner dimensions differ: \(3, 4\) @ \(5, 2\)"),
+    (lambda: data(2, 3, 4) @ data(2, 5, 2), ValueError, r"matmul: .*\(2, 3, 4\) @ \(2, 5, 2\)"),
+    (lambda: data(4) @ data(3), ValueError, r"matmul: .*\(4,\) @ \(3,\)"),
+    (lambda: mg.tensor(2.0) @ data(3), ValueError, r"matmul: .*at least one dimension.*\(\), \(3,\)"),
+    (lambda: data(3) @ 2.0, TypeError, r"matmul: .*not scalars"),
+    (lambda: data(3, 4) + data(5), ValueError, r"add: .*broadcast.*\(3, 4\), \(5,\)"),
+    (lambda: data(3, 4) - data(2, 4), ValueError, r"add: .*broadcast.*\(3, 4\), \(2, 4\)"),
+    (lambda: data(3, 4) * data(4, 3), ValueError, r"mul: .*broadcast.*\(3, 4\), \(4, 3\)"),
+    (lambda: data(3, 4) / data(3, 2), ValueError, r"mul: .*broadcast.*\(3, 4\), \(3, 2\)"),
+    (lambda: data(3, 4) ** data(5), ValueError, r"pow: .*broadcast.*\(3, 4\), \(5,\)"),
+    (lambda: data(3, 4).view(5, 2), ValueError, r"view: shape \[5, 2\] is invalid for a tensor of shape \(3, 4\)"),
+    (lambda: data(3, 4).view(-1, 5), ValueError, r"view: shape \[-1, 5\] is invalid for a tensor of shape \(3, 4\)"),
+    (lambda: data(3, 4).view(-1, -1), ValueError, r"view: shape \[-1, -1\] is invalid"),
+    (lambda: data(3, 4).reshape(7), ValueError, r"reshape: shape \[7\] is invalid for a tensor of shape \(3, 4\)"),
+    (lambda: mg.cat([data(3, 4), data(3, 5)]), ValueError, r"cat: .*\(3, 4\), \(3, 5\)"),
+    (lambda: mg.stack([data(3, 4), data(3, 5)]), ValueError, r"stack: .*\(3, 4\), \(3, 5\)"),
+    (lambda: mg.cat([]), ValueError, r"cat: needs a non-empty list"),
+    (lambda: data(3, 4).permute(0, 0), ValueError, r"permute: .*repeats"),
+    # indices out of range
+    (lambda: data(3, 4)[5], IndexError, r"getitem: index 5 is out of bounds .*size 3.*\(3, 4\)"),
+    (lambda: data(3, 4)[:, 7], IndexError, r"getitem: index 7 .*axis 1.*\(3, 4\)"),
+    (lambda: data(3, 4)[[0, 9]], IndexError, r"getitem: index 9 .*\(3, 4\)"),
+    (lambda: data(3, 4)[mg.tensor([0, -4])], IndexError, r"getitem: index -4 .*\(3, 4\)"),
+    (lambda: data(3, 4)[0, 0, 0], IndexError, r"getitem: too many indices.*\(3, 4\)"),
+    (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, 1, 4])), IndexError, r"cross_entropy: .*class index outside \[0, 3\].*\(3, 4\)"),
+    (lambda: F.one_hot(mg.tensor([0, 5]), 3), IndexError, r"one_hot: indices must lie in \[0, 2\]"),
+    # dims out of range
+    (lambda: data(3, 4).sum(2), IndexError, r"sum: dim 2 is out of range for a tensor of 2 dims"),
+    (lambda: data(3, 4).mean(-3), IndexError, r"mean: dim -3 is out of range for a tensor of 2 dims"),
+    (lambda: data(3, 4).var((0, 5)), IndexError, r"var: dim 5 is out of range"),
+    (lambda: data(3, 4).max(2), IndexError, r"max: dim 2 is out of range for a tensor of 2 dims"),
+    (lambda: data(3, 4).min(-3), IndexError, r"min: dim -3 is out of range"),
+    (lambda: data(3, 4).transpose(0, 2), IndexError, r"transpose: dim 2 is out of range"),
+    (lambda: data(3, 4).permute(1, 0, 2), IndexError, r"permute: dim 2 is out of range"),
+    (lambda: data(3, 4).unsqueeze(3), IndexError, r"unsqueeze: dim 3 is out of range for a tensor of 3 dims"),
+    (lambda: data(3, 4).squeeze(2), IndexError, r"squeeze: dim 2 is out of range"),
+    (lambda: data(3, 4).flatten(3), IndexError, r"flatten: dim 3 is out of range"),
+    (lambda: data(3, 4).logsumexp(2), IndexError, r"logsumexp: dim 2 is out of range"),
+    (lambda: F.softmax(data(3, 4), dim=2), IndexError, r"softmax: dim 2 is out of range"),
+    (lambda: F.log_softmax(data(3, 4), dim=-3), IndexError, r"log_softmax: dim -3 is out of range"),
+    (lambda: mg.cat([data(3, 4), data(3, 4)], dim=2), IndexError, r"cat: dim 2 is out of range"),
+    (lambda: mg.stack([data(3, 4), data(3, 4)], dim=3), IndexError, r"stack: dim 3 is out of range"),
+    # backward misuse
+    (lambda: leaf(3, 4).sum(0).backward(), RuntimeError, r"backward: .*only for a tensor with one element.*shape \(4,\)"),
+    (lambda: data(3, 4).sum().backward(), RuntimeError, r"backward: .*does not require grad"),
+    (lambda: leaf(3, 4).sum(0).backward(np.ones(3)), RuntimeError, r"backward: gradient has shape \(3,\) but the tensor has shape \(4,\)"),
+    (lambda: broken_sum(leaf(3, 4)).backward(), RuntimeError, r"broken_sum: .*gradient of shape \(3,\) for an input of shape \(3, 4\)"),
+    (lambda: data(3).retain_grad(), RuntimeError, r"retain_grad: .*does not require grad"),
+    (lambda: (leaf(3) * 2).requires_grad_(), RuntimeError, r"requires_grad_: only leaf tensors"),
+    (lambda: setattr(leaf(3, 4), "grad", np.ones(3)), ValueError, r"grad: .*shape \(3,\).*shape \(3, 4\)"),
+    # types
+    (lambda: mg.tensor([1, 2], requires_grad=True), TypeError, r"requires_grad: only floating-point.*int64"),
+    (lambda: mg.tensor([1, 2]).requires_grad_(), TypeError, r"requires_grad: only floating-point.*int64"),
+    (lambda: mg.zeros(2, dtype=mg.int64, requires_grad=True), TypeError, r"requires_grad: only floating-point.*int64"),
+    (lambda: data(3) + "a", TypeError, r"unsupported operand type\(s\) for \+: 'Tensor' and 'str'"),
+    (lambda: data(3) @ "a", TypeError, r"unsupported operand type\(s\) for @: 'Tensor' and 'str'"),
+    (lambda: data(3) < "a", TypeError, r"'<' not supported between instances of 'Tensor' and 'str'"),
+    (lambda: mg.tensor(["a"]), TypeError, r"tensor: cannot make a tensor from list"),
+    (lambda: mg.tensor([1, 2]).mean(), TypeError, r"mean: needs a floating-point tensor, got int64"),
+    (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: target must hold 3 .*\(3, 4\).*shape \(2,\)"),
+    (lambda: F.cross_entropy(data(2, 3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: logits must have shape .*\(2, 3, 4\)"),
+    (lambda: F.one_hot(mg.tensor([0.5])), TypeError, r"one_hot: indices must be integers"),
+    # conversions
+    (lambda: data(3, 4).item(), ValueError, r"item: .*one element.*shape \(3, 4\)"),
+    (lambda: bool(data(3, 4)), RuntimeError, r"bool: .*shape \(3, 4\) is ambiguous"),
+    (lambda: len(mg.tensor(1.0)), TypeError, r"len\(\) of a 0-d tensor"),
+    (lambda: mg.zeros(0).max(), ValueError, r"max: cannot reduce an empty tensor of shape \(0,\)"),
+])
+def test_bad_input_raises_a_clear_error(make_error, error, message):
+    with pytest.raises(error, match=message):
+        make_error()
