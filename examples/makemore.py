@@ -4,6 +4,7 @@ ninja" lecture, trained end to end, with the hand-derived backward beside the en
     python examples/makemore.py                       # built-in first-name list
     python examples/makemore.py --data names.txt      # makemore's data set
     python examples/makemore.py --check               # engine vs hand-derived, gradient by gradient
+    python examples/makemore.py --graph step.svg      # draw one training step's graph
     python examples/makemore.py --backward manual     # train with the lecture's numpy backward
 """
 
@@ -440,6 +441,9 @@ def parse_args(argv=None):
     parser.add_argument("--check", action="store_true",
                         help="instead of training, run one batch through the lecture's chunked forward pass "
                              "and print engine vs hand-derived gradients for every intermediate and parameter")
+    parser.add_argument("--graph", metavar="FILE",
+                        help="instead of training, draw the graph of one training step (forward, loss and the "
+                             "gradients of backward), grouped by layer, to FILE (.svg or .png) and stop")
     parser.add_argument("--load", metavar="FILE",
                         help="start from a model saved in --out's model.npz (its vocabulary and sizes); "
                              "use --steps 0 to only evaluate and sample")
@@ -453,6 +457,10 @@ def parse_args(argv=None):
         parser.error(f"--batch-size must be at least 2 (BatchNorm's variance needs two examples), got {args.batch_size}")
     if args.steps < 0 or args.samples < 0:
         parser.error("--steps and --samples cannot be negative")
+    if args.graph and args.check:
+        parser.error("--graph and --check are separate runs; give one of them")
+    if args.graph and not args.graph.lower().endswith((".svg", ".png")):
+        parser.error(f"--graph must name an .svg or a .png file, got {args.graph}")
     return args
 
 
@@ -477,11 +485,24 @@ def run(args, out=sys.stdout, err=sys.stderr):
     print(f"{len(words)} names, vocabulary of {len(vocab)}, {Xtr.shape[0]}/{Xva.shape[0]}/{Xte.shape[0]} "
           f"train/val/test examples; {sum(p.numel() for p in model.parameters())} parameters", file=out)
 
+    # --check and --graph look at one batch
+    ix = np.random.default_rng(args.seed).integers(0, Xtr.shape[0], args.batch_size)
     if args.check:
-        ix = np.random.default_rng(args.seed).integers(0, Xtr.shape[0], args.batch_size)
         rows = check_gradients(model, Xtr[ix], Ytr[ix])
         print("\n".join(str(row) for row in rows), file=out)
         return {"check": [row._asdict() for row in rows]}
+
+    if args.graph:
+        Xb, Yb = Xtr[ix], Ytr[ix]
+        loss = F.cross_entropy(model(Xb), Yb)
+        loss.backward()
+        try:
+            mg.save_graph(loss, args.graph, names={**lecture_parameters(model), "Xb": Xb, "Yb": Yb, "loss": loss},
+                          show_grad=True)
+        except (OSError, mg.drawing.RendererNotFound) as error:
+            raise UsageError(f"cannot write the graph to {args.graph}: {error}") from None
+        print(f"wrote the graph of one training step to {args.graph}", file=out)
+        return {"graph": args.graph}
 
     start = time.perf_counter()
     losses = train(model, Xtr, Ytr, args.steps, args.batch_size, args.backward, args.seed,

@@ -5,6 +5,7 @@ from .autograd import enable_grad, is_grad_enabled, no_grad
 from .creation import (arange, cat, default_generator, full, manual_seed, multinomial, ones,
                        ones_like, rand, randint, randn, stack, tensor, zeros, zeros_like)
 from .debug import Comparison, compare, compare_table
+from .drawing import draw_graph, save_graph
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save
 from .tensor import (Tensor, ValuesIndices, bool_, float16, float32, float64, get_default_dtype,
