@@ -1,0 +1,139 @@
+"""mg.save / mg.load: a state dict or a tensor written to exactly the path given, in
+numpy's .npz format without pickle, and read back identical."""
+
+import os
+import zipfile
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+from minigrad import nn
+
+
+def make_model(seed):
+    g = np.random.default_rng(seed)
+    return nn.Sequential(nn.Embedding(27, 4, generator=g), nn.Flatten(), nn.Linear(12, 16, generator=g),
+                         nn.BatchNorm1d(16), nn.Tanh(), nn.Linear(16, 27, generator=g))
+
+
+def test_state_dict_round_trip_gives_identical_arrays_and_outputs(tmp_path):
+    model = make_model(0)
+    x = np.random.default_rng(1).integers(0, 27, (32, 3))
+    model(x)  # running statistics away from 0 and 1
+    path = tmp_path / "model.npz"
+    mg.save(model.state_dict(), path)
+    loaded = mg.load(path)
+    state = model.state_dict()
+    assert list(loaded) == list(state)
+    for name, value in state.items():
+        assert isinstance(loaded[name], mg.Tensor)
+        assert loaded[name].dtype == value.dtype and loaded[name].shape == value.shape
+        np.testing.assert_array_equal(loaded[name].data, value.data, err_msg=name)
+
+    fresh = make_model(99)
+    assert not np.array_equal(fresh[0].weight.data, model[0].weight.data)
+    fresh.load_state_dict(loaded)
+    model.eval(), fresh.eval()
+    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+
+
+def test_single_tensor_round_trip(tmp_path):
+    for value in (mg.randn(3, 4), mg.randn(2, dtype=mg.float64), mg.tensor([[1, 2], [3, 4]]),
+                  mg.tensor(2.5), mg.tensor([True, False])):
+        path = tmp_path / "t.bin"
+        mg.save(value, path)
+        loaded = mg.load(path)
+        assert isinstance(loaded, mg.Tensor)
+        assert loaded.dtype == value.dtype and loaded.shape == value.shape
+        np.testing.assert_array_equal(loaded.data, value.data)
+
+
+def test_writes_exactly_the_path_given(tmp_path):
+    for name in ("model.bin", "weights", "state.npz"):
+        directory = tmp_path / name.replace(".", "_")
+        directory.mkdir()
+        mg.save({"w": mg.ones(2)}, str(directory / name))
+        assert os.listdir(directory) == [name]
+        np.testing.assert_array_equal(mg.load(str(directory / name))["w"].data, [1.0, 1.0])
+
+
+def test_the_file_is_an_npz_that_loads_without_pickle(tmp_path):
+    path = tmp_path / "model.bin"
+    state = make_model(0).state_dict()
+    mg.save(state, path)
+    assert zipfile.is_zipfile(path)
+    with np.load(path, allow_pickle=False) as archive:
+        assert sorted(archive.files) == sorted(state)
+        for name, value in state.items():
+            np.testing.assert_array_equal(archive[name], value.data)
+
+
+def test_text_numbers_and_arrays_round_trip(tmp_path):
+    # what makemore.py saves beside the state dict: its vocabulary and sizes
+    path = tmp_path / "extra.npz"
+    mg.save({"vocab": np.array(list(".abc")), "name": "mlp", "config.n_hidden": np.int64(200),
+             "lr": 0.1, "weights": np.arange(3.0)}, path)
+    loaded = mg.load(path)
+    assert list(loaded["vocab"]) == [".", "a", "b", "c"]
+    assert loaded["name"] == "mlp" and isinstance(loaded["name"], str)
+    assert loaded["config.n_hidden"].item() == 200
+    assert loaded["lr"].item() == 0.1
+    np.testing.assert_array_equal(loaded["weights"].data, [0.0, 1.0, 2.0])
+
+
+@pytest.mark.parametrize("key", ["file", "allow_pickle", "args", "kwds"])
+def test_any_string_key_round_trips(tmp_path, key):
+    # keys that happen to be the names of numpy.savez's own parameters included
+    path = tmp_path / "state.npz"
+    mg.save({key: mg.tensor([1.0, 2.0]), "other": mg.tensor([3.0])}, path)
+    loaded = mg.load(path)
+    assert sorted(loaded) == sorted([key, "other"])
+    np.testing.assert_array_equal(loaded[key].data, [1.0, 2.0])
+
+
+def test_loaded_tensors_are_plain_writable_leaves(tmp_path):
+    path = tmp_path / "p.npz"
+    mg.save({"w": nn.Parameter(np.ones(2))}, path)
+    w = mg.load(path)["w"]
+    assert not w.requires_grad
+    w.data[0] = 5.0  # writable: can be trained or loaded into
+    assert w.data[0] == 5.0
+
+
+@pytest.mark.parametrize("obj", [
+    [mg.ones(2)],
+    np.ones(2),
+    {1: mg.ones(2)},
+    {"w": None},
+    {"w": {"nested": mg.ones(2)}},
+    {"w": object()},
+], ids=["list", "ndarray", "int key", "None value", "nested dict", "object value"])
+def test_bad_objects_are_a_type_error(tmp_path, obj):
+    path = tmp_path / "bad.npz"
+    with pytest.raises(TypeError, match="save"):
+        mg.save(obj, path)
+    assert not path.exists()
+
+
+def test_a_module_itself_is_a_type_error(tmp_path):
+    with pytest.raises(TypeError, match="state_dict"):
+        mg.save(make_model(0), tmp_path / "model.npz")
+
+
+def test_loading_something_that_save_did_not_write_is_a_value_error(tmp_path):
+    text = tmp_path / "names.txt"
+    text.write_text("emma\nolivia\n")
+    with pytest.raises(ValueError):
+        mg.load(text)
+    archive = tmp_path / "other.zip"
+    with zipfile.ZipFile(archive, "w") as file:
+        file.writestr("readme.txt", "not an array")
+    with pytest.raises(ValueError, match="readme"):
+        mg.load(archive)
+    single = tmp_path / "array.npy"
+    np.save(single, np.ones(3))
+    with pytest.raises(ValueError, match="npy"):
+        mg.load(single)
+    with pytest.raises(FileNotFoundError):
+        mg.load(tmp_path / "missing.npz")
