@@ -100,9 +100,10 @@ def primitive(name):
                         out._grad_fns = (grad_fns,)
                         out.requires_grad = True
                 else:
-                    needs = [isinstance(a, Tensor) and a.requires_grad for a in args]
-                    if True in needs:
-                        out._grad_fns = tuple([fn if need else None for fn, need in zip(grad_fns, needs)])
+                    kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
+                                  for a, fn in zip(args, grad_fns)])
+                    if kept.count(None) != len(kept):
+                        out._grad_fns = kept
                         out.requires_grad = True
             return out
 
@@ -120,11 +121,12 @@ def reduce_to_shape(grad, shape, op_name):
     leaves the shape wrong is a bug in an op's rule, and an error."""
     extra = grad.ndim - len(shape)
     if extra >= 0:
-        stretched = tuple(i + extra for i, size in enumerate(shape) if size == 1 and grad.shape[i + extra] != 1)
+        # np.add.reduce is ndarray.sum without numpy's Python-level wrapper
         if extra:
-            grad = grad.sum(axis=tuple(range(extra)))
+            grad = np.add.reduce(grad, axis=tuple(range(extra)))
+        stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
         if stretched:
-            grad = grad.sum(axis=tuple(i - extra for i in stretched), keepdims=True)
+            grad = np.add.reduce(grad, axis=stretched, keepdims=True)
         if grad.shape == shape:
             return grad
     raise RuntimeError(
@@ -203,11 +205,8 @@ def backward(root, gradient=None, retain_graph=False):
             if grad_fn is None:
                 continue
             input_grad = grad_fn(grad)
-            data = inp.data
-            if input_grad.shape != data.shape:
-                input_grad = reduce_to_shape(input_grad, data.shape, node._op)
-            if input_grad.dtype != data.dtype:
-                input_grad = input_grad.astype(data.dtype)
+            if input_grad.shape != inp.data.shape:
+                input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
             key = id(inp)
             previous = grads.get(key)
             if previous is None:
@@ -223,6 +222,8 @@ def backward(root, gradient=None, retain_graph=False):
 
 
 def _store_grad(tensor, grad, handed_out):
+    if grad.dtype != tensor.data.dtype:  # a rule that promoted, say float32 to float64
+        grad = grad.astype(tensor.data.dtype)
     if tensor._grad is not None:
         tensor._grad += grad
         return

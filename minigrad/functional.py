@@ -25,18 +25,17 @@ def log_softmax(x, dim):
 def cross_entropy(logits, target):
     """Mean over the batch of -log softmax(logits)[target]: ``logits`` of shape (N, C)
     or (C,), ``target`` the class indices, of shape (N,) or ()."""
-    target = np.asarray(target.data if isinstance(target, Tensor) else target)
-    if logits.ndim not in (1, 2):
-        raise ValueError(f"cross_entropy: logits must have shape (N, C) or (C,), got {logits.shape}")
+    target = target.data if isinstance(target, Tensor) else np.asarray(target)
     if logits.ndim == 1:
         logits, target = logits.view(1, -1), target.reshape(1)
+    if logits.ndim != 2 or not logits.shape[0]:
+        raise ValueError(f"cross_entropy: logits must have shape (N, C) with N >= 1, or (C,), got {logits.shape}")
     if target.dtype.kind not in "iu" or target.shape != logits.shape[:1]:
         raise ValueError(f"cross_entropy: target must hold {logits.shape[0]} integer class indices "
                          f"for logits of shape {logits.shape}, got {target.dtype} of shape {target.shape}")
-    classes = logits.shape[1]
-    # as unsigned integers, negative indices are huge: one comparison catches both ends
-    if (target.astype(np.uint64) >= classes).any():
-        raise IndexError(f"cross_entropy: target holds a class index outside [0, {classes - 1}] "
+    # as unsigned integers negative indices are huge: one comparison catches both ends
+    if np.maximum.reduce(target.astype(np.uint64, copy=False)) >= logits.shape[1]:
+        raise IndexError(f"cross_entropy: target holds a class index outside [0, {logits.shape[1] - 1}] "
                          f"for logits of shape {logits.shape}")
     return ops.cross_entropy(logits, target=target)
 

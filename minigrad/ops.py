@@ -236,17 +236,18 @@ def cross_entropy(self, target):
     Fused because it is both stabler and faster than the composition: the
     log-sum-exp is shifted by the row max, and the gradient is the one-line
     (softmax - one_hot(target)) / n instead of the backward of eight ops."""
-    rows = np.arange(self.shape[0])
-    shifted = self - self.max(axis=1, keepdims=True)
-    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    n = len(rows)
+    n = self.shape[0]
+    rows = np.arange(n)
+    # the reduce methods are max and sum without numpy's Python-level wrappers
+    shifted = self - np.maximum.reduce(self, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
 
     def grad_self(grad):
         dlogits = np.exp(log_probs)
         dlogits[rows, target] -= 1
         return dlogits * (grad / n)
 
-    return log_probs[rows, target].sum() * (-1 / n), grad_self
+    return np.add.reduce(log_probs[rows, target]) * (-1 / n), grad_self
 
 
 @primitive("linear")
@@ -270,16 +271,16 @@ def batch_norm(self, weight, bias, running_mean, running_var, training, momentum
     as torch.nn.functional.batch_norm does (the running variance unbiased). Evaluation
     uses the running statistics. Fused: its one-line backward replaces about ten ops."""
     n = self.shape[0]
+    # np.add.reduce is ndarray.sum without numpy's Python-level wrapper: this rule runs
+    # every training step, on small arrays where that wrapper costs as much as the sum
     if training:
-        mean = self.sum(axis=0) * (1 / n)  # ndarray.mean costs more in Python than it computes here
+        mean = np.add.reduce(self, axis=0) * (1 / n)
         centred = self - mean
-        sum_squares = (centred * centred).sum(axis=0)
-        var = sum_squares / (n - correction) if n > correction else np.full_like(mean, np.nan)
+        sum_squares = np.add.reduce(centred * centred, axis=0)
+        var = sum_squares * (1 / (n - correction)) if n > correction else np.full_like(mean, np.nan)
         if running_mean is not None:
-            running_mean *= 1 - momentum
-            running_mean += momentum * mean
-            running_var *= 1 - momentum
-            running_var += momentum * sum_squares / (n - 1 if n > 1 else 1)
+            running_mean += momentum * (mean - running_mean)
+            running_var += momentum * (sum_squares * (1 / (n - 1 if n > 1 else 1)) - running_var)
     else:
         centred = self - running_mean
         var = running_var
@@ -291,8 +292,8 @@ def batch_norm(self, weight, bias, running_mean, running_var, training, momentum
         if not training:
             return dnormed * inv_std
         # the lecture's one-line batch norm backward, for any correction
-        return inv_std * (dnormed - dnormed.sum(axis=0) * (1 / n)
-                          - normed * ((dnormed * normed).sum(axis=0) * (1 / (n - correction))))
+        return inv_std * (dnormed - np.add.reduce(dnormed, axis=0) * (1 / n)
+                          - normed * (np.add.reduce(dnormed * normed, axis=0) * (1 / (n - correction))))
 
     return normed * weight + bias, (grad_self,
                                     lambda grad: grad * normed,

@@ -291,62 +291,47 @@ class Tensor:
         return self.to(bool_)
 
     # ----- arithmetic -----
-    def _operand(self, other):
-        """``other`` as something an arithmetic op takes beside this tensor: a Tensor or
-        a Python scalar (kept as a scalar, so it does not change the result's dtype)."""
-        if isinstance(other, Tensor):
-            return other
-        if isinstance(other, np.ndarray):
-            return Tensor(other) if other.ndim else other.item()
-        if isinstance(other, np.generic):
-            return other.item()
-        if isinstance(other, Number) and not isinstance(other, complex):
-            return other
-        return None
-
-    def _floating_pair(self, other):
-        """Integer operands meeting floats become floats, as in PyTorch (numpy would
-        make int64 with float32 into float64)."""
+    def _binary(self, other, combine, reverse=False):
+        """``combine(self, other)``, or ``combine(other, self)`` when ``reverse``, once
+        ``other`` is a Tensor or a Python scalar (a scalar keeps the result's dtype)."""
         mine = self
-        if self.data.dtype.kind in "iub":
-            if isinstance(other, Tensor) and other.data.dtype.kind == "f":
-                mine = Tensor(self.data.astype(other.data.dtype))
-            elif isinstance(other, float):
-                mine = Tensor(self.data.astype(_default_dtype))
-        if isinstance(other, Tensor) and other.data.dtype.kind in "iub" and self.data.dtype.kind == "f":
-            other = Tensor(other.data.astype(self.data.dtype))
-        return mine, other
-
-    def _binary(self, other, combine):
-        other = self._operand(other)
-        if other is None:
-            return NotImplemented
-        mine, other = self._floating_pair(other)
-        return combine(mine, other)
+        if not isinstance(other, Tensor):
+            if isinstance(other, np.ndarray) and other.ndim:
+                other = Tensor(other)
+            elif isinstance(other, (np.ndarray, np.generic)):
+                other = other.item()
+            elif not isinstance(other, Number) or isinstance(other, complex):
+                return NotImplemented
+        if isinstance(other, Tensor):
+            if other.data.dtype != mine.data.dtype:
+                mine, other = _promote(mine, other)
+        elif isinstance(other, float) and mine.data.dtype.kind != "f":
+            mine = Tensor(mine.data.astype(_default_dtype))
+        return combine(other, mine) if reverse else combine(mine, other)
 
     def __add__(self, other):
         return self._binary(other, ops.add)
 
     def __radd__(self, other):
-        return self._binary(other, lambda a, b: ops.add(b, a))
+        return self._binary(other, ops.add, reverse=True)
 
     def __sub__(self, other):
-        return self._binary(other, lambda a, b: ops.add(a, -b))
+        return self._binary(other, _subtract)
 
     def __rsub__(self, other):
-        return self._binary(other, lambda a, b: ops.add(b, -a))
+        return self._binary(other, _subtract, reverse=True)
 
     def __mul__(self, other):
         return self._binary(other, ops.mul)
 
     def __rmul__(self, other):
-        return self._binary(other, lambda a, b: ops.mul(b, a))
+        return self._binary(other, ops.mul, reverse=True)
 
     def __truediv__(self, other):
         return self._true_division()._binary(other, _divide)
 
     def __rtruediv__(self, other):
-        return self._true_division()._binary(other, lambda a, b: _divide(b, a))
+        return self._true_division()._binary(other, _divide, reverse=True)
 
     def _true_division(self):
         # `/` on integers gives floats, as in PyTorch
@@ -356,7 +341,7 @@ class Tensor:
         return self._binary(exponent, ops.pow)
 
     def __rpow__(self, base):
-        return self._binary(base, lambda a, b: ops.pow(b, a))
+        return self._binary(base, ops.pow, reverse=True)
 
     def __neg__(self):
         return ops.neg(self)
@@ -368,7 +353,7 @@ class Tensor:
         return self._binary(other, _matmul)
 
     def __rmatmul__(self, other):
-        return self._binary(other, lambda a, b: _matmul(b, a))
+        return self._binary(other, _matmul, reverse=True)
 
     def __abs__(self):
         return ops.abs(self)
@@ -399,10 +384,7 @@ class Tensor:
 
     # ----- comparisons: bool tensors, no graph -----
     def _compare(self, other, compare):
-        other = self._operand(other)
-        if other is None:
-            return NotImplemented
-        return Tensor(compare(self.data, other.data if isinstance(other, Tensor) else other))
+        return self._binary(other, lambda a, b: Tensor(compare(a.data, b.data if isinstance(b, Tensor) else b)))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -637,6 +619,21 @@ def _index(index):
     if isinstance(index, tuple):
         return tuple(_index_part(part) for part in index)
     return _index_part(index)
+
+
+def _promote(a, b):
+    """Integer (or bool) tensors meeting floating ones become floats of that dtype, as
+    in PyTorch (numpy would make int64 with float32 into float64)."""
+    if a.data.dtype.kind in "iub" and b.data.dtype.kind == "f":
+        a = Tensor(a.data.astype(b.data.dtype))
+    elif b.data.dtype.kind in "iub" and a.data.dtype.kind == "f":
+        b = Tensor(b.data.astype(a.data.dtype))
+    return a, b
+
+
+def _subtract(a, b):
+    """``a - b`` as ``a + (-b)``, the two primitives of the hand derivation."""
+    return ops.add(a, -b)
 
 
 def _divide(a, b):
