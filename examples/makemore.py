@@ -99,13 +99,13 @@ class MLP(nn.Module):
     variance), tanh, output layer; initialised as in the lecture."""
 
     def __init__(self, vocab_size, block_size=3, n_embd=10, n_hidden=200, generator=None):
-        self.embedding = nn.Embedding(vocab_size, n_embd)
+        g = generator or np.random.default_rng()
+        self.embedding = nn.Embedding(vocab_size, n_embd, generator=g)
         self.flatten = nn.Flatten()
-        self.hidden = nn.Linear(n_embd * block_size, n_hidden)
+        self.hidden = nn.Linear(n_embd * block_size, n_hidden, generator=g)
         self.batchnorm = nn.BatchNorm1d(n_hidden, correction=1)
         self.tanh = nn.Tanh()
-        self.output = nn.Linear(n_hidden, vocab_size)
-        g = generator or np.random.default_rng()
+        self.output = nn.Linear(n_hidden, vocab_size, generator=g)
         fan_in = n_embd * block_size
         # the lecture's initialisation, in its order; Linear weights are (out, in) as in torch
         self.embedding.weight.data[...] = g.standard_normal((vocab_size, n_embd))
@@ -383,8 +383,11 @@ def load_model(path):
         raise UsageError(f"{path} is not a model saved by makemore.py (it has no vocabulary)")
     vocab = [str(ch) for ch in state.pop("vocab")]
     config = {key.split(".", 1)[1]: int(state.pop(key).item()) for key in list(state) if key.startswith("config.")}
-    model = MLP(len(vocab), config["block_size"], config["n_embd"], config["n_hidden"])
-    model.load_state_dict(state)
+    try:
+        model = MLP(len(vocab), config["block_size"], config["n_embd"], config["n_hidden"])
+        model.load_state_dict(state)
+    except (KeyError, ValueError) as error:
+        raise UsageError(f"{path} does not hold a makemore.py model: {error}") from None
     return model, vocab, config
 
 
