@@ -4,7 +4,7 @@ from . import functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .creation import (arange, cat, default_generator, full, manual_seed, multinomial, ones,
                        ones_like, rand, randint, randn, stack, tensor, zeros, zeros_like)
-from .debug import Comparison, compare, compare_table
+from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .gradcheck import GradcheckError, gradcheck
 from .serialization import load, save

@@ -20,6 +20,13 @@ _grad_enabled = True
 # it, so a drawing can group the graph by layer.
 current_scope = ()
 
+# Functions called with every op's output while a debugging mode is on (debug.py); empty
+# otherwise, so the normal path pays one check per op.
+output_watchers = ()
+
+# Set by debug.detect_anomaly: backward checks every gradient it computes.
+anomaly_check = None
+
 
 class no_grad:
     """Context manager and decorator that turns off graph recording.
@@ -87,6 +94,7 @@ def primitive(name):
             out._grad = None
             out.label = None
             out._retains_grad = False
+            out._hooks = None
             out._op = name
             out._params = params
             out._inputs = args
@@ -105,6 +113,9 @@ def primitive(name):
                     if kept.count(None) != len(kept):
                         out._grad_fns = kept
                         out.requires_grad = True
+            if output_watchers:
+                for watch in output_watchers:
+                    watch(out)
             return out
 
         op.__name__ = name
@@ -194,8 +205,11 @@ def backward(root, gradient=None, retain_graph=False):
     grads = {id(root): gradient}
     summed = set()  # ids of gradients made here by summing, which may be added to in place
     handed_out = {id(gradient)}  # arrays stored as some tensor's .grad, or the caller's
+    check = anomaly_check
     for node in reversed(order):
         grad = grads.pop(id(node))
+        if node._hooks:
+            grad = _run_hooks(node, grad)
         grad_fns = node._grad_fns
         if grad_fns is None or node._retains_grad:
             _store_grad(node, grad, handed_out)
@@ -207,6 +221,8 @@ def backward(root, gradient=None, retain_graph=False):
             input_grad = grad_fn(grad)
             if input_grad.shape != inp.data.shape:
                 input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
+            if check:
+                check(node, inp, input_grad)
             key = id(inp)
             previous = grads.get(key)
             if previous is None:
@@ -219,6 +235,19 @@ def backward(root, gradient=None, retain_graph=False):
                 summed.add(key)
         if not retain_graph:
             node._grad_fns = RELEASED
+
+
+def _run_hooks(tensor, grad):
+    """Each hook registered on ``tensor`` sees its gradient and may replace it."""
+    for hook in tensor._hooks:
+        replaced = hook(grad)
+        if replaced is not None:
+            replaced = np.asarray(replaced.data if isinstance(replaced, Tensor) else replaced)
+            if replaced.shape != grad.shape:
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                                   f"{replaced.shape} for a tensor of shape {grad.shape}")
+            grad = replaced.astype(grad.dtype, copy=False)
+    return grad
 
 
 def _store_grad(tensor, grad, handed_out):

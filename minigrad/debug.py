@@ -1,9 +1,15 @@
-"""Comparing gradients you derived with the engine's, as the lecture's ``cmp`` does."""
+"""Debugging a backward pass: comparing gradients you derived with the engine's (as the
+lecture's ``cmp`` does), keeping every gradient, and finding the op that made a NaN."""
 
+import functools
+import linecache
+import os
+import sys
 from collections import namedtuple
 
 import numpy as np
 
+from . import autograd
 from .tensor import Tensor
 
 Comparison = namedtuple("Comparison", ["name", "shape", "exact", "approximate", "max_diff", "problem"])
@@ -42,3 +48,120 @@ def compare(name, mine, tensor, rtol=1e-5, atol=1e-8):
 def compare_table(pairs, rtol=1e-5, atol=1e-8):
     """``compare`` over ``(name, mine, tensor)`` triples: the rows, printable one per line."""
     return [compare(name, mine, tensor, rtol=rtol, atol=atol) for name, mine, tensor in pairs]
+
+
+class _Mode:
+    """A context manager that adds a watcher of every op's output while it is open
+    (and a decorator, like no_grad)."""
+
+    def _watch(self, out):
+        raise NotImplementedError
+
+    def __enter__(self):
+        self._previous = autograd.output_watchers
+        autograd.output_watchers = self._previous + (self._watch,)
+        return self
+
+    def __exit__(self, *exc_info):
+        autograd.output_watchers = self._previous
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with type(self)():
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class retain_grads(_Mode):
+    """Inside it, every tensor an op makes keeps its ``.grad`` after backward, as if
+    ``retain_grad()`` had been called on each (the lecture calls it on 19 by hand)."""
+
+    def _watch(self, out):
+        if out.requires_grad:
+            out._retains_grad = True
+
+
+class AnomalyError(FloatingPointError):
+    """Raised by ``detect_anomaly`` at the first NaN or Inf. ``tensor`` is the tensor
+    the failing op made (forward) or whose op's backward failed; ``origin`` is the
+    user code that made it, "file:line in function", or None."""
+
+    def __init__(self, message, tensor, origin):
+        super().__init__(message)
+        self.tensor, self.origin = tensor, origin
+
+
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _user_frame():
+    """The innermost stack frame outside minigrad: where the user made the tensor."""
+    frame = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_PACKAGE_DIR + os.sep):
+        frame = frame.f_back
+    return frame
+
+
+def _describe_origin(frame):
+    if frame is None:
+        return None
+    line = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
+    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}" + (f": {line}" if line else "")
+
+
+def _bad_values(array):
+    """'NaN', 'Inf', 'NaN and Inf' or None for an all-finite array."""
+    if array.dtype.kind not in "fc" or np.isfinite(array).all():
+        return None
+    nan, inf = bool(np.isnan(array).any()), bool(np.isinf(array).any())
+    return " and ".join(word for word, present in (("NaN", nan), ("Inf", inf)) if present)
+
+
+def _name(tensor):
+    return f"'{tensor.label}' " if tensor.label else ""
+
+
+def _inside(tensor):
+    return f" inside {' > '.join(tensor._scope)}" if tensor._scope else ""
+
+
+class detect_anomaly(_Mode):
+    """Inside it, every op's output in the forward and every gradient in the backward
+    is checked for NaN and Inf, and AnomalyError is raised at the first one, naming
+    the op, the shapes, the tensor's label and the line of user code that made the
+    tensor. The line is captured only in this mode, so the normal path pays nothing.
+    Run both the forward and ``backward()`` inside it."""
+
+    def _watch(self, out):
+        out._origin = _describe_origin(_user_frame())
+        bad = _bad_values(out.data)
+        if bad:
+            inputs = [t for t in out._inputs if isinstance(t, Tensor)]
+            already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.data)}"
+                       for i, t in enumerate(inputs) if _bad_values(t.data)]
+            cause = "; ".join(already) if already else "its inputs are all finite, so this op made it"
+            raise AnomalyError(
+                f"detect_anomaly: forward of {out._op}{_inside(out)} made {bad} in its output {_name(out)}of shape {out.shape} "
+                f"(input shapes: {', '.join(str(t.shape) for t in inputs)}); {cause}. "
+                f"Made at {out._origin or 'an unknown place'}", out, out._origin)
+
+    def __enter__(self):
+        self._previous_check = autograd.anomaly_check
+        autograd.anomaly_check = _check_gradient
+        return super().__enter__()
+
+    def __exit__(self, *exc_info):
+        autograd.anomaly_check = self._previous_check
+        super().__exit__(*exc_info)
+
+
+def _check_gradient(node, inp, grad):
+    bad = _bad_values(np.asarray(grad))
+    if bad:
+        origin = getattr(node, "_origin", None)
+        raise AnomalyError(
+            f"detect_anomaly: backward of {node._op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
+            f"in the gradient of its input {_name(inp)}of shape {inp.shape}. The op was made at "
+            f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin)

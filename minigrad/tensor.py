@@ -75,7 +75,7 @@ class Tensor:
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.
     """
 
-    __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad",
+    __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
                  "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
 
     # Make numpy hand mixed expressions such as `ndarray * tensor` to Tensor's operators.
@@ -87,6 +87,7 @@ class Tensor:
         self.requires_grad = False
         self.label = label
         self._retains_grad = False
+        self._hooks = None
         self._op = None
         self._params = None
         self._inputs = ()
@@ -239,6 +240,17 @@ class Tensor:
         from .drawing import draw_graph
 
         return draw_graph(self, **options)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` with this tensor's gradient (an ndarray) during backward,
+        before it reaches ``.grad`` or the tensor's inputs; a returned array replaces
+        the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: this tensor does not require grad, so it gets no gradient")
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(hook)
+        return HookHandle(self._hooks, hook)
 
     @property
     def retains_grad(self):
@@ -544,6 +556,18 @@ class Tensor:
 
     def __getitem__(self, index):
         return ops.getitem(self, index=_index(index))
+
+
+class HookHandle:
+    """What ``register_hook`` returns: ``remove()`` unregisters the hook."""
+
+    def __init__(self, hooks, hook):
+        self._hooks, self._hook = hooks, hook
+
+    def remove(self):
+        """Unregister the hook (again is harmless)."""
+        if self._hook in self._hooks:
+            self._hooks.remove(self._hook)
 
 
 def _check_floating_op(tensor, name):
