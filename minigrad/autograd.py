@@ -135,6 +135,8 @@ def reduce_to_shape(grad, shape, op_name):
         # np.add.reduce is ndarray.sum without numpy's Python-level wrapper
         if extra:
             grad = np.add.reduce(grad, axis=tuple(range(extra)))
+            if grad.shape == shape:  # the common case: a bias added to every row
+                return grad
         stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
         if stretched:
             grad = np.add.reduce(grad, axis=stretched, keepdims=True)

@@ -86,11 +86,24 @@ class retain_grads(_Mode):
 class AnomalyError(FloatingPointError):
     """Raised by ``detect_anomaly`` at the first NaN or Inf. ``tensor`` is the tensor
     the failing op made (forward) or whose op's backward failed; ``origin`` is the
-    user code that made it, "file:line in function", or None."""
+    user code that made it, "file:line in function", or None; ``summary`` is what
+    was found in a few words ("Inf in forward"), for a drawing."""
 
-    def __init__(self, message, tensor, origin):
+    def __init__(self, message, tensor, origin, summary=None):
         super().__init__(message)
-        self.tensor, self.origin = tensor, origin
+        self.tensor, self.origin, self.summary = tensor, origin, summary
+
+    def __reduce__(self):
+        # the tensor holds the graph, whose backward closures cannot be pickled (an error
+        # sent from a worker process): a copy keeps everything else
+        return type(self), (str(self), None, self.origin, self.summary)
+
+    def draw(self, root=None, **options):
+        """The graph up to ``tensor`` (or the graph of ``root``) with the failing op
+        drawn red; ``options`` as for ``minigrad.draw_graph``."""
+        from .drawing import draw_graph
+
+        return draw_graph(self.tensor if root is None else root, highlight=self, **options)
 
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -142,10 +155,11 @@ class detect_anomaly(_Mode):
             already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.data)}"
                        for i, t in enumerate(inputs) if _bad_values(t.data)]
             cause = "; ".join(already) if already else "its inputs are all finite, so this op made it"
+            # the output has no label yet (it is set after the op returns): name the inputs
             raise AnomalyError(
-                f"detect_anomaly: forward of {out._op}{_inside(out)} made {bad} in its output {_name(out)}of shape {out.shape} "
-                f"(input shapes: {', '.join(str(t.shape) for t in inputs)}); {cause}. "
-                f"Made at {out._origin or 'an unknown place'}", out, out._origin)
+                f"detect_anomaly: forward of {out._op}{_inside(out)} made {bad} in its output of shape {out.shape} "
+                f"(inputs: {', '.join(f'{_name(t)}{t.shape}' for t in inputs)}); {cause}. "
+                f"Made at {out._origin or 'an unknown place'}", out, out._origin, f"{bad} in forward")
 
     def __enter__(self):
         self._previous_check = autograd.anomaly_check
@@ -164,4 +178,5 @@ def _check_gradient(node, inp, grad):
         raise AnomalyError(
             f"detect_anomaly: backward of {node._op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
             f"in the gradient of its input {_name(inp)}of shape {inp.shape}. The op was made at "
-            f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin)
+            f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin,
+            f"{bad} in backward")

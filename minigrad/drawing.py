@@ -20,6 +20,7 @@ from pathlib import Path
 import graphviz
 import numpy as np
 
+from .debug import AnomalyError
 from .nn.modules import Parameter
 from .tensor import Tensor
 
@@ -40,6 +41,8 @@ STYLES = {
     "op": dict(shape="ellipse", fillcolor="#eeeeee", color="#aaaaaa", fontsize="10", margin="0.04,0.02"),
     "module": dict(shape="box3d", fillcolor="#fff2cc", color="#bf9000"),
 }
+# what highlight= marks, over the node's own look: where an anomaly was found
+HIGHLIGHT = dict(fillcolor="#f8cecc", color="#cc0000", fontcolor="#990000", penwidth="2")
 NAMED = dict(fontsize="13")
 UNNAMED = dict(fontsize="9", fontcolor="#555555", color="#999999")
 CLUSTER_FILLS = ("#f5f7fb", "#e9eef7")  # alternate with depth, so nested modules stand apart
@@ -69,7 +72,7 @@ class Drawing(graphviz.Digraph):
 # ----- drawing -----
 
 def draw_graph(root, *, show_data=False, show_grad=False, names=None, max_nodes=500,
-               cluster_modules=True, collapse=(), rankdir="LR"):
+               cluster_modules=True, collapse=(), rankdir="LR", highlight=None):
     """The graph that made ``root``, as a ``graphviz.Digraph`` (a ``Drawing``).
 
     Tensors are boxes showing their label, shape and dtype: parameters blue, inputs
@@ -88,6 +91,10 @@ def draw_graph(root, *, show_data=False, show_grad=False, names=None, max_nodes=
         class name (``"Linear"``) or both (``"hidden: Linear"``); the box lists the
         parameters it holds, and the tensors leaving it stay drawn.
     rankdir: "LR" draws data flowing left to right, "TB" top to bottom.
+    highlight: a tensor, a list of tensors, or an ``AnomalyError`` (from
+        ``detect_anomaly``): the op that made each is drawn red (a leaf: its box).
+        For an error, the op also shows its summary ("NaN in backward") and the
+        whole message as its tooltip.
 
     Node ids follow the walk from the leaves, so the same graph always gives the same
     DOT text: ``t<n>`` is the n-th tensor (each after its inputs), ``op<n>`` the op that
@@ -99,7 +106,7 @@ def draw_graph(root, *, show_data=False, show_grad=False, names=None, max_nodes=
                  cluster_modules, collapse)
     if len(plan.nodes) > max_nodes:
         raise ValueError(plan.too_big_message(max_nodes))
-    return plan.emit(show_data, show_grad, rankdir)
+    return plan.emit(show_data, show_grad, rankdir, plan.highlights(highlight))
 
 
 def _walk(root):
@@ -178,6 +185,7 @@ class _Plan:
         self.edges = []
         self.boxes = {}         # collapsed module scope -> its _Node
         self.stands_for = {}    # id of a tensor or array -> the id of the node drawn for it
+        self.made_by = {}       # id of a tensor -> the node of the op that made it (a leaf: its own)
         self.arrays = 0         # input arrays drawn so far
         for number, tensor in enumerate(order):
             consumers = consumer_scopes.get(id(tensor), [])
@@ -229,6 +237,7 @@ class _Plan:
             self.boxes[box].parameters.append(tensor)
         else:
             self.stands_for[id(tensor)] = self._add_node(f"t{number}", kind, scope, tensor)
+        self.made_by[id(tensor)] = self.stands_for[id(tensor)]
 
     def _add_op_and_output(self, number, tensor, consumers):
         box = self._box_for(tensor._scope)
@@ -237,6 +246,7 @@ class _Plan:
         else:
             op = self._box(box)
             self.boxes[box].ops += 1
+        self.made_by[id(tensor)] = op
         for name, array in _data_arrays(tensor._params):
             if id(array) not in self.stands_for:
                 self.stands_for[id(array)] = self._add_node(f"x{self.arrays}", "input", (), array, name)
@@ -262,8 +272,27 @@ class _Plan:
             message += f", or collapse=(...) some of its modules into one box each (its modules: {shown})"
         return message
 
+    def highlights(self, highlight):
+        """{node id: (summary line or None, tooltip or None)} for ``draw_graph``'s highlight."""
+        if highlight is None:
+            return {}
+        if isinstance(highlight, AnomalyError):
+            tensors, summary, tooltip = [highlight.tensor], highlight.summary, str(highlight)
+        else:
+            tensors = [highlight] if isinstance(highlight, Tensor) else list(highlight)
+            summary = tooltip = None
+        marked = {}
+        for tensor in tensors:
+            if not isinstance(tensor, Tensor):
+                raise TypeError(f"draw_graph: highlight takes tensors or an AnomalyError, got {type(tensor).__name__}")
+            if id(tensor) not in self.made_by:
+                raise ValueError(f"draw_graph: highlight: the {tensor._op or 'leaf'} tensor of shape {tensor.shape} "
+                                 "is not in the graph of root; draw from it instead (AnomalyError.draw() does)")
+            marked[self.made_by[id(tensor)]] = (summary, tooltip)
+        return marked
+
     # ----- writing the DOT text -----
-    def emit(self, show_data, show_grad, rankdir):
+    def emit(self, show_data, show_grad, rankdir, highlights):
         graph = Drawing(
             graph_attr=dict(rankdir=rankdir, fontname=FONT, fontsize="11", nodesep="0.2", ranksep="0.3"),
             node_attr=NODE_DEFAULTS,
@@ -276,7 +305,8 @@ class _Plan:
                     clusters[scope] = graphviz.Digraph(name=f"cluster_{len(clusters) - 1}", graph_attr=dict(
                         label=_plain_label([scope[-1]]), labeljust="l", fontsize="12", fontcolor="#2c3e60",
                         style="rounded,filled", color="#a8b3c7", fillcolor=CLUSTER_FILLS[(depth - 1) % 2]))
-            clusters[node.cluster].node(node.node_id, **self._look(node, show_data, show_grad, rankdir))
+            look = self._look(node, show_data, show_grad, rankdir, highlights.get(node.node_id))
+            clusters[node.cluster].node(node.node_id, **look)
         # a cluster goes into its parent once complete: deepest first, in order of appearance
         for scope in sorted(clusters, key=len, reverse=True)[:-1]:
             clusters[scope[:-1]].subgraph(clusters[scope])
@@ -284,26 +314,35 @@ class _Plan:
             graph.edge(source, target)
         return graph
 
-    def _look(self, node, show_data, show_grad, rankdir):
-        """The label and style of a node."""
+    def _look(self, node, show_data, show_grad, rankdir, mark=None):
+        """The label and style of a node; ``mark``, a (summary, tooltip) pair from
+        ``highlights``, draws it red with the summary as one more line."""
         look = dict(STYLES[node.kind])
         if node.kind in ("tensor", "op") and not node.subject.requires_grad:
             look["style"] = look.get("style", NODE_DEFAULTS["style"]) + ",dashed"
+        summary, tooltip = mark or (None, None)
+        extra = [summary] if summary else []
         if node.kind == "op":
-            return dict(look, label=_plain_label(_op_lines(node.subject)))
-        if node.kind == "module":
-            return dict(look, label=_plain_label(self._module_lines(node)))
-        subject = node.subject
-        array = subject.data if isinstance(subject, Tensor) else subject
-        name = self._name(subject, node.name)
-        # names are what a learner looks for: large; an unnamed intermediate recedes
-        look.update(NAMED if name else UNNAMED if node.kind == "tensor" else {})
-        fields = ([name] if name else []) + [_shape_text(array)]
-        if show_data:
-            fields.append(_summary("data", array))
-        if show_grad and isinstance(subject, Tensor) and subject.grad is not None:
-            fields.append(_summary("grad", subject.grad))
-        return dict(look, label=_record_label(fields, rankdir))
+            label = _plain_label(_op_lines(node.subject) + extra)
+        elif node.kind == "module":
+            label = _plain_label(self._module_lines(node) + extra)
+        else:
+            subject = node.subject
+            array = subject.data if isinstance(subject, Tensor) else subject
+            name = self._name(subject, node.name)
+            # names are what a learner looks for: large; an unnamed intermediate recedes
+            look.update(NAMED if name else UNNAMED if node.kind == "tensor" else {})
+            fields = ([name] if name else []) + [_shape_text(array)]
+            if show_data:
+                fields.append(_summary("data", array))
+            if show_grad and isinstance(subject, Tensor) and subject.grad is not None:
+                fields.append(_summary("grad", subject.grad))
+            label = _record_label(fields + extra, rankdir)
+        if mark:
+            look.update(HIGHLIGHT)
+        if tooltip:
+            look["tooltip"] = graphviz.nohtml(_escape(tooltip))
+        return dict(look, label=label)
 
     def _name(self, subject, fallback=None):
         label = subject.label if isinstance(subject, Tensor) else None

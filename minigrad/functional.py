@@ -54,7 +54,9 @@ def one_hot(indices, num_classes=-1):
 
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias``, with ``weight`` of shape (out_features, in_features)."""
-    if weight.ndim != 2 or x.shape[-1:] != weight.shape[1:] or (bias is not None and bias.shape != weight.shape[:1]):
+    in_shape, weight_shape = x.data.shape, weight.data.shape
+    if (len(weight_shape) != 2 or in_shape[-1:] != weight_shape[1:]
+            or (bias is not None and bias.data.shape != weight_shape[:1])):
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}"
                          + ("" if bias is None else f" and bias of shape {bias.shape}"))
     return ops.linear(x, weight) if bias is None else ops.linear(x, weight, bias)
@@ -66,13 +68,13 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     ``torch.nn.functional.batch_norm``; ``correction`` is subtracted from n in the batch
     variance (0 as in PyTorch, 1 for Bessel's correction as in the lecture). In training,
     ``running_mean`` and ``running_var`` (Tensors or None) are updated in place."""
-    features = x.shape[1] if x.ndim == 2 else None
-    if features is None or weight.shape != (features,) or bias.shape != (features,):
+    shape = x.data.shape
+    if len(shape) != 2 or weight.data.shape != shape[1:] or bias.data.shape != shape[1:]:
         raise ValueError(f"batch_norm: needs input of shape (N, C) with weight and bias of shape (C,), "
                          f"got {x.shape}, {weight.shape}, {bias.shape}")
     if not training and running_mean is None:
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
-    if training and x.shape[0] <= correction:
+    if training and shape[0] <= correction:
         raise ValueError(f"batch_norm: a batch of {x.shape[0]} gives no variance with correction={correction}")
     stats = [None if s is None else s.data for s in (running_mean, running_var)]
     return ops.batch_norm(x, weight, bias, running_mean=stats[0], running_var=stats[1], training=training,

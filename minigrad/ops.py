@@ -34,6 +34,14 @@ def add(self, other):
                           lambda grad: grad)
 
 
+@primitive("sub")
+def sub(self, other):
+    # a primitive rather than add(self, neg(other)): one op instead of two is
+    # measurably faster, and the rule is as plain
+    return self - other, (lambda grad: grad,
+                          lambda grad: -grad)
+
+
 @primitive("mul")
 def mul(self, other):
     return self * other, (lambda grad: grad * other,
@@ -139,21 +147,24 @@ def matmul(self, other):
 @primitive("sum")
 def sum(self, dim, keepdim):
     def grad_self(grad):
-        if dim is not None and not keepdim:
-            grad = np.expand_dims(grad, dim)
+        if dim is not None and not keepdim:  # put the summed dims back, as size 1
+            grad = grad.reshape([1 if i in dim else size for i, size in enumerate(self.shape)])
         return np.broadcast_to(grad, self.shape)
 
-    return self.sum(axis=dim, keepdims=keepdim), grad_self
+    # np.add.reduce is ndarray.sum without its Python-level wrapper; bools and ints
+    # keep ndarray.sum, which counts them in int64
+    total = np.add.reduce if self.dtype.kind == "f" else np.sum
+    return total(self, axis=dim, keepdims=keepdim), grad_self
 
 
-def _extreme(pick):
-    """The rule of max (``pick=np.max``) or min. With ``dim``, ``indices`` holds the
-    arg-max along it (kept as a dimension of size 1) and the gradient goes there, as
-    PyTorch's max(dim) does. Over the whole tensor, the gradient is split evenly among
-    the elements equal to the result, as PyTorch's max() does."""
+def _extreme(ufunc):
+    """The rule of max (``ufunc=np.maximum``) or min. With ``dim``, ``indices`` holds
+    the arg-max along it (kept as a dimension of size 1) and the gradient goes there,
+    as PyTorch's max(dim) does. Over the whole tensor, the gradient is split evenly
+    among the elements equal to the result, as PyTorch's max() does."""
     def rule(self, dim=None, indices=None, keepdim=False):
         if dim is None:
-            result = pick(self)
+            result = ufunc.reduce(self, axis=None)
 
             def grad_self(grad):
                 ties = self == result
@@ -162,18 +173,17 @@ def _extreme(pick):
             return result, grad_self
 
         def grad_self(grad):
-            spread = np.zeros_like(self)
-            np.put_along_axis(spread, indices, grad if keepdim else np.expand_dims(grad, dim), dim)
+            spread = np.zeros(self.shape, self.dtype)
+            np.put_along_axis(spread, indices, grad.reshape(indices.shape), dim)
             return spread
 
-        result = np.take_along_axis(self, indices, dim)
-        return (result if keepdim else result.squeeze(dim)), grad_self
+        return ufunc.reduce(self, axis=dim, keepdims=keepdim), grad_self
 
     return rule
 
 
-max = primitive("max")(_extreme(np.max))
-min = primitive("min")(_extreme(np.min))
+max = primitive("max")(_extreme(np.maximum))
+min = primitive("min")(_extreme(np.minimum))
 
 
 # ----- shape -----
@@ -185,7 +195,8 @@ def view(self, shape):
 
 @primitive("permute")
 def permute(self, dims):
-    return self.transpose(dims), lambda grad: grad.transpose(np.argsort(dims))
+    inverse = sorted(range(len(dims)), key=dims.__getitem__)
+    return self.transpose(dims), lambda grad: grad.transpose(inverse)
 
 
 def _is_basic(index):
@@ -197,7 +208,7 @@ def _is_basic(index):
 @primitive("getitem")
 def getitem(self, index):
     def grad_self(grad):
-        spread = np.zeros_like(self)
+        spread = np.zeros(self.shape, self.dtype)
         if _is_basic(index):
             spread[index] = grad
         else:

@@ -328,10 +328,10 @@ class Tensor:
         return self._binary(other, ops.add, reverse=True)
 
     def __sub__(self, other):
-        return self._binary(other, _subtract)
+        return self._binary(other, ops.sub)
 
     def __rsub__(self, other):
-        return self._binary(other, _subtract, reverse=True)
+        return self._binary(other, ops.sub, reverse=True)
 
     def __mul__(self, other):
         return self._binary(other, ops.mul)
@@ -653,11 +653,6 @@ def _promote(a, b):
     elif b.data.dtype.kind in "iub" and a.data.dtype.kind == "f":
         b = Tensor(b.data.astype(a.data.dtype))
     return a, b
-
-
-def _subtract(a, b):
-    """``a - b`` as ``a + (-b)``, the two primitives of the hand derivation."""
-    return ops.add(a, -b)
 
 
 def _divide(a, b):

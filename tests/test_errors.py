@@ -31,7 +31,7 @@ def broken_sum(self):
     (lambda: mg.tensor(2.0) @ data(3), ValueError, r"matmul: .*at least one dimension.*\(\), \(3,\)"),
     (lambda: data(3) @ 2.0, TypeError, r"matmul: .*not scalars"),
     (lambda: data(3, 4) + data(5), ValueError, r"add: .*broadcast.*\(3, 4\), \(5,\)"),
-    (lambda: data(3, 4) - data(2, 4), ValueError, r"add: .*broadcast.*\(3, 4\), \(2, 4\)"),
+    (lambda: data(3, 4) - data(2, 4), ValueError, r"sub: .*broadcast.*\(3, 4\), \(2, 4\)"),
     (lambda: data(3, 4) * data(4, 3), ValueError, r"mul: .*broadcast.*\(3, 4\), \(4, 3\)"),
     (lambda: data(3, 4) / data(3, 2), ValueError, r"mul: .*broadcast.*\(3, 4\), \(3, 2\)"),
     (lambda: data(3, 4) ** data(5), ValueError, r"pow: .*broadcast.*\(3, 4\), \(5,\)"),

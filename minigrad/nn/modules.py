@@ -48,19 +48,16 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
+        label = self.__dict__.get("_scope_label")
+        if label is None:
+            kind = type(self).__name__
+            label = self.__dict__["_scope_label"] = f"{self._module_name}: {kind}" if self._module_name else kind
         outer = autograd.current_scope
-        autograd.current_scope = outer + (self._scope_label(),)
+        autograd.current_scope = outer + (label,)
         try:
             return self.forward(*args, **kwargs)
         finally:
             autograd.current_scope = outer
-
-    def _scope_label(self):
-        label = self.__dict__.get("_label")
-        if label is None:
-            kind = type(self).__name__
-            label = self.__dict__["_label"] = f"{self._module_name}: {kind}" if self._module_name else kind
-        return label
 
     def named_children(self):
         """(name, module) for each direct submodule, in the order they were set."""
@@ -174,9 +171,11 @@ class Linear(Module):
         self.bias = Parameter(_uniform((out_features,), bound, generator, dtype)) if bias else None
 
     def forward(self, x):
+        """``x @ weight.T + bias`` for ``x`` of shape (..., in_features)."""
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self):
+        """The sizes and whether there is a bias."""
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
 
 
@@ -190,12 +189,14 @@ class Embedding(Module):
         self.weight = Parameter(data.astype(dtype or get_default_dtype()))
 
     def forward(self, indices):
+        """The rows of ``weight`` picked by the integer ``indices`` (a Tensor or array)."""
         data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
         return self.weight[data]
 
     def extra_repr(self):
+        """The table's size."""
         return f"{self.num_embeddings}, {self.embedding_dim}"
 
 
@@ -217,11 +218,14 @@ class BatchNorm1d(Module):
         self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
 
     def forward(self, x):
+        """Normalise ``x`` of shape (N, C) with the batch's statistics in training mode
+        (updating the running ones), with the running ones in evaluation mode."""
         return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
                             training=self.training, momentum=self.momentum, eps=self.eps,
                             correction=self.correction)
 
     def extra_repr(self):
+        """The number of features and the settings."""
         return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, correction={self.correction}"
 
 
@@ -229,6 +233,7 @@ class Tanh(Module):
     """Element-wise tanh."""
 
     def forward(self, x):
+        """``x.tanh()``."""
         return x.tanh()
 
 
@@ -236,6 +241,7 @@ class ReLU(Module):
     """Element-wise max(x, 0)."""
 
     def forward(self, x):
+        """``x.relu()``."""
         return x.relu()
 
 
@@ -246,6 +252,7 @@ class Flatten(Module):
         self.start_dim, self.end_dim = start_dim, end_dim
 
     def forward(self, x):
+        """``x.flatten(start_dim, end_dim)``."""
         return x.flatten(self.start_dim, self.end_dim)
 
 
@@ -266,6 +273,7 @@ class Sequential(Module):
         return self.children()
 
     def forward(self, x):
+        """``x`` through each module in turn."""
         for module in self.children():
             x = module(x)
         return x
