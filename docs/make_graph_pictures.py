@@ -1,17 +1,22 @@
-"""Draw the pictures of docs/graph.md into docs/images/:
+"""Draw the pictures of docs/index.md and docs/graph.md into docs/images/:
 
     python docs/make_graph_pictures.py
 
+small_graph.svg: the small graph of docs/index.md, after backward (its code is repeated
+in small_graph() below: keep the two alike).
 lecture_graph.svg: the lecture's forward pass cut into its small steps (chunked_forward
 of examples/makemore.py), every intermediate under the lecture's name.
 mlp_step.svg: one training step of examples/makemore.py's MLP, grouped by layer, with
 the gradient figures of the parameters after backward (what makemore.py --graph draws).
+anomaly.svg (docs/debugging.md): the log of a zero probability, caught by detect_anomaly
+and drawn red by AnomalyError.draw(), the model's layers collapsed.
 
 The numbers inside do not matter, only the shapes: the model is the lecture's (27
 characters, 3 of context, embeddings of 10, 64 hidden neurons) on a random batch of 32,
 so no data set is needed.
 """
 
+import os
 import sys
 from pathlib import Path
 
@@ -27,6 +32,19 @@ import makemore  # noqa: E402  (found through the path above)
 VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, BATCH_SIZE = 27, 3, 10, 64, 32
 
 
+def small_graph():
+    """The example of docs/index.md: one tanh neuron on two examples, a loss, backward."""
+    x = mg.tensor([[1.0, -2.0, 0.5], [0.0, 1.0, 3.0]], label="x")   # 2 examples, 3 features
+    w = mg.tensor([[0.2], [-0.1], [0.3]], requires_grad=True, label="w")
+    b = mg.tensor([0.1], requires_grad=True, label="b")
+    h = (x @ w + b).tanh()
+    h.label = "h"
+    loss = (h * h).mean()
+    loss.label = "loss"
+    loss.backward()
+    return loss
+
+
 def main():
     rng = np.random.default_rng(42)
     model = makemore.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
@@ -34,6 +52,8 @@ def main():
     Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
     images = DOCS / "images"
     images.mkdir(exist_ok=True)
+
+    mg.save_graph(small_graph(), images / "small_graph.svg", show_grad=True)
 
     params = makemore.lecture_parameters(model)
     loss = makemore.chunked_forward(params, Xb, Yb, retain=False)["loss"]
@@ -44,7 +64,31 @@ def main():
     loss.backward()
     mg.save_graph(loss, images / "mlp_step.svg", names={**params, "Xb": Xb, "Yb": Yb, "loss": loss},
                   show_grad=True)
-    print(f"wrote lecture_graph.svg and mlp_step.svg to {images}")
+    mg.save_graph(anomaly_graph(), images / "anomaly.svg")
+    print(f"wrote small_graph.svg, lecture_graph.svg, mlp_step.svg and anomaly.svg to {images}")
+
+
+def anomaly_graph():
+    """The failure of docs/debugging.md in one step: an output bias of -200 makes one
+    character's probability exactly 0 in float32, and detect_anomaly stops at its log.
+    Returns the error's drawing, the log in red."""
+    rng = np.random.default_rng(0)
+    model = makemore.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
+    Xb = rng.integers(0, VOCAB_SIZE, (BATCH_SIZE, BLOCK_SIZE))
+    Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
+    model.output.bias.data[Yb[0]] = -200.0
+    try:
+        with mg.detect_anomaly():
+            probs = F.softmax(model(Xb), dim=1)
+            -probs[np.arange(BATCH_SIZE), Yb].log().mean()
+    except mg.AnomalyError as error:
+        graph = error.draw(names={"Xb": Xb, "Yb": Yb}, rankdir="TB",
+                           collapse=("embedding", "hidden", "batchnorm", "output"))
+    else:
+        raise AssertionError("the log of a zero probability did not raise")
+    # the red op's tooltip names this file: relative to the project, as on any machine
+    graph.body = [line.replace(str(DOCS.parent) + os.sep, "") for line in graph.body]
+    return graph
 
 
 if __name__ == "__main__":

@@ -212,6 +212,8 @@ def backward(root, gradient=None, retain_graph=False):
         grad = grads.pop(id(node))
         if node._hooks:
             grad = _run_hooks(node, grad)
+        if check:  # the summed gradient too: finite parts can add up to Inf
+            check(None, node, grad)
         grad_fns = node._grad_fns
         if grad_fns is None or node._retains_grad:
             _store_grad(node, grad, handed_out)
@@ -248,7 +250,7 @@ def _run_hooks(tensor, grad):
             if replaced.shape != grad.shape:
                 raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
                                    f"{replaced.shape} for a tensor of shape {grad.shape}")
-            grad = replaced.astype(grad.dtype, copy=False)
+            grad = np.array(replaced, dtype=grad.dtype)  # a copy: .grad must not alias the caller's array
     return grad
 
 

@@ -172,11 +172,21 @@ class detect_anomaly(_Mode):
 
 
 def _check_gradient(node, inp, grad):
+    """Called by backward with each gradient an op's backward gives (``node`` made by
+    that op), and with ``node`` None for the gradient summed over every use of ``inp``
+    (after its hooks)."""
     bad = _bad_values(np.asarray(grad))
-    if bad:
-        origin = getattr(node, "_origin", None)
+    if not bad:
+        return
+    if node is None:
+        origin = getattr(inp, "_origin", None)
         raise AnomalyError(
-            f"detect_anomaly: backward of {node._op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
-            f"in the gradient of its input {_name(inp)}of shape {inp.shape}. The op was made at "
-            f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin,
-            f"{bad} in backward")
+            f"detect_anomaly: the gradient reaching {_name(inp)}of shape {inp.shape}, summed over its uses "
+            f"and after its hooks, holds {bad}" + (f"; it was made at {origin}" if origin else ""),
+            inp, origin, f"{bad} in backward")
+    origin = getattr(node, "_origin", None)
+    raise AnomalyError(
+        f"detect_anomaly: backward of {node._op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
+        f"in the gradient of its input {_name(inp)}of shape {inp.shape}. The op was made at "
+        f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin,
+        f"{bad} in backward")
