@@ -85,8 +85,17 @@ def primitive(name):
 
     def decorate(rule):
         def op(*args, **params):
+            # one and two inputs, nearly every op, are unpacked by hand: the general
+            # comprehensions cost as much again as the rest of the bookkeeping
             try:
-                result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
+                if len(args) == 1:
+                    result, grad_fns = rule(args[0].data, **params)
+                elif len(args) == 2:
+                    first, second = args
+                    result, grad_fns = rule(first.data if isinstance(first, Tensor) else first,
+                                            second.data if isinstance(second, Tensor) else second, **params)
+                else:
+                    result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
             except (ValueError, IndexError, TypeError) as error:
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
             out = Tensor.__new__(Tensor)
@@ -108,8 +117,13 @@ def primitive(name):
                         out._grad_fns = (grad_fns,)
                         out.requires_grad = True
                 else:
-                    kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
-                                  for a, fn in zip(args, grad_fns)])
+                    # the gradient functions of inputs that require grad; None for the rest
+                    if len(args) == 2:
+                        kept = (grad_fns[0] if isinstance(first, Tensor) and first.requires_grad else None,
+                                grad_fns[1] if isinstance(second, Tensor) and second.requires_grad else None)
+                    else:
+                        kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
+                                      for a, fn in zip(args, grad_fns)])
                     if kept.count(None) != len(kept):
                         out._grad_fns = kept
                         out.requires_grad = True
@@ -152,7 +166,10 @@ def topological_order(root):
     """The tensors that ``root`` depends on through ops that require grad, in the order
     they were made, which puts every tensor after its inputs. Iterative and keyed by
     identity, so depth is unbounded and ``Tensor.__eq__`` is never used."""
-    seen = {id(root)}
+    # Sets and dicts here hold the tensors themselves: Tensor.__hash__ is object identity
+    # and a dict matches a key by identity before it would try ==, so Tensor.__eq__
+    # (element-wise) is never called; distinct live tensors never share a hash.
+    seen = {root}
     nodes = [root]
     stack = [root]
     while stack:
@@ -165,8 +182,8 @@ def topological_order(root):
             )
         if grad_fns:
             for inp, fn in zip(node._inputs, grad_fns):
-                if fn is not None and id(inp) not in seen:
-                    seen.add(id(inp))
+                if fn is not None and inp not in seen:
+                    seen.add(inp)
                     nodes.append(inp)
                     stack.append(inp)
     nodes.sort(key=_creation_order)
@@ -204,12 +221,12 @@ def backward(root, gradient=None, retain_graph=False):
             )
 
     order = topological_order(root)
-    grads = {id(root): gradient}
-    summed = set()  # ids of gradients made here by summing, which may be added to in place
+    grads = {root: gradient}  # keyed by tensor identity, as in topological_order
+    summed = set()  # tensors whose gradient was made here by summing, so may be added to in place
     handed_out = {id(gradient)}  # arrays stored as some tensor's .grad, or the caller's
     check = anomaly_check
     for node in reversed(order):
-        grad = grads.pop(id(node))
+        grad = grads.pop(node)
         if node._hooks:
             grad = _run_hooks(node, grad)
         if check:  # the summed gradient too: finite parts can add up to Inf
@@ -227,16 +244,15 @@ def backward(root, gradient=None, retain_graph=False):
                 input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
             if check:
                 check(node, inp, input_grad)
-            key = id(inp)
-            previous = grads.get(key)
+            previous = grads.get(inp)
             if previous is None:
-                grads[key] = input_grad
-            elif key in summed:
+                grads[inp] = input_grad
+            elif inp in summed:
                 previous += input_grad
             else:
                 # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
-                grads[key] = np.asarray(previous + input_grad)
-                summed.add(key)
+                grads[inp] = np.asarray(previous + input_grad)
+                summed.add(inp)
         if not retain_graph:
             node._grad_fns = RELEASED
 

@@ -7,8 +7,10 @@ local gradient (the chain rule). Rules never undo broadcasting themselves: the e
 sums each gradient back to its input's shape (autograd.reduce_to_shape). An input may
 be a Python scalar; its gradient function is then never called.
 
-Everything else (``-``, ``/``, mean, var, softmax, ...) is composed from these in
-tensor.py and functional.py. Adding an op means adding one rule here.
+Everything else (``/``, mean, var, softmax, ...) is composed from these in tensor.py
+and functional.py. A few rules (sub, cross_entropy, linear, batch_norm) could be
+composed too but are primitives because one op is measurably faster than several;
+each says so. Adding an op means adding one rule here.
 
 The names ``sum``, ``max``, ``min``, ``abs`` and ``pow`` are the ops here: rules must
 not call the Python builtins of those names.

@@ -52,7 +52,9 @@ def _as_array(data, dtype=None):
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:
-        array = np.asarray(data)
+        array = np.asarray(data, dtype=dtype)  # straight to dtype: 0.1 as float64 stays exact
+        if dtype is not None:
+            return array
         if array.dtype.kind == "f":
             array = array.astype(_default_dtype)
         elif array.dtype.kind in "iu":
@@ -307,18 +309,16 @@ class Tensor:
         """``combine(self, other)``, or ``combine(other, self)`` when ``reverse``, once
         ``other`` is a Tensor or a Python scalar (a scalar keeps the result's dtype)."""
         mine = self
-        if not isinstance(other, Tensor):
-            if isinstance(other, np.ndarray) and other.ndim:
-                other = Tensor(other)
-            elif isinstance(other, (np.ndarray, np.generic)):
-                other = other.item()
-            elif not isinstance(other, Number) or isinstance(other, complex):
-                return NotImplemented
+        if isinstance(other, (np.ndarray, np.generic)):
+            other = Tensor(other) if other.ndim else other.item()
         if isinstance(other, Tensor):
-            if other.data.dtype != mine.data.dtype:
+            if other.data.dtype is not mine.data.dtype and other.data.dtype != mine.data.dtype:
                 mine, other = _promote(mine, other)
-        elif isinstance(other, float) and mine.data.dtype.kind != "f":
-            mine = Tensor(mine.data.astype(_default_dtype))
+        elif isinstance(other, (float, int)) or (isinstance(other, Number) and not isinstance(other, complex)):
+            if isinstance(other, float) and mine.data.dtype.kind != "f":
+                mine = Tensor(mine.data.astype(_default_dtype))
+        else:
+            return NotImplemented
         return combine(other, mine) if reverse else combine(mine, other)
 
     def __add__(self, other):
@@ -468,9 +468,9 @@ class Tensor:
         divisor = max(_count(self.shape, dims) - correction, 0)
         return (deviation * deviation).sum(dims, _keep(keepdim, keepdims)) * _reciprocal(divisor)
 
-    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, keepdims=None):
         """Standard deviation: the square root of ``var``."""
-        return self.var(dim, unbiased, keepdim, correction=correction).sqrt()
+        return self.var(dim, unbiased, _keep(keepdim, keepdims), correction=correction).sqrt()
 
     def max(self, dim=None, keepdim=False):
         """The largest element, or with ``dim`` a ``(values, indices)`` named tuple.
