@@ -11,15 +11,15 @@ __all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batc
 def softmax(x, dim):
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
     is a constant, so it changes no gradient)."""
-    (dim,) = _dims(dim, x.ndim, "softmax")
-    counts = (x - Tensor(x.data.max(axis=dim, keepdims=True))).exp()
-    return counts / counts.sum(dim, keepdim=True)
+    dims = _dims(dim, x.ndim, "softmax")  # one dim, or () for a 0-d tensor
+    counts = (x - Tensor(x.data.max(axis=dims, keepdims=True))).exp()
+    return counts / counts.sum(dims, keepdim=True)
 
 
 def log_softmax(x, dim):
     """x - logsumexp(x) along ``dim``, computed stably."""
-    (dim,) = _dims(dim, x.ndim, "log_softmax")
-    return x - x.logsumexp(dim, keepdim=True)
+    dims = _dims(dim, x.ndim, "log_softmax")  # one dim, or () for a 0-d tensor
+    return x - x.logsumexp(dims, keepdim=True)
 
 
 def cross_entropy(logits, target):

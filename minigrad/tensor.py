@@ -150,7 +150,7 @@ class Tensor:
     @property
     def T(self):
         """The tensor with its dimensions reversed."""
-        return self.permute(*reversed(range(self.ndim)))
+        return ops.permute(self, dims=tuple(range(self.data.ndim - 1, -1, -1)))
 
     def numel(self):
         """The number of elements."""
@@ -489,8 +489,10 @@ class Tensor:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {self.shape}")
         if dim is None:
             return op(self)
-        (dim,) = _dims(dim, self.ndim, name)
-        indices = np.expand_dims(arg(self.data, axis=dim), dim)
+        dim = _dim(dim, self.data.ndim, name)
+        if not self.data.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
+            return ValuesIndices(op(self), Tensor(np.zeros((), np.int64)))
+        indices = arg(self.data, axis=dim, keepdims=True)
         values = op(self, dim=dim, indices=indices, keepdim=keepdim)
         return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(dim)))
 
