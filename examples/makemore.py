@@ -330,20 +330,32 @@ def train(model, Xtr, Ytr, steps, batch_size, backward="engine", seed=42, lr_dec
     return losses
 
 
+# Evaluation goes through the data in chunks of this many examples, so that memory
+# stays small: the whole training set at once makes arrays of 182,625 x 200 floats.
+EVAL_CHUNK = 8192
+
+
+def _chunks(*arrays):
+    for start in range(0, len(arrays[0]), EVAL_CHUNK):
+        yield tuple(a[start:start + EVAL_CHUNK] for a in arrays)
+
+
 @mg.no_grad()
 def calibrate_batchnorm(model, Xtr):
     """Set BatchNorm's statistics to the mean and (unbiased) variance over the whole
-    training set, as the lecture does after training."""
-    hpreact = model.preactivation(Xtr).data
-    model.batchnorm.running_mean.data[...] = hpreact.mean(0)
-    model.batchnorm.running_var.data[...] = hpreact.var(0, ddof=1)
+    training set, as the lecture does after training (two passes, in float64)."""
+    total = sum(model.preactivation(Xb).data.sum(0, dtype=np.float64) for (Xb,) in _chunks(Xtr))
+    mean = total / len(Xtr)
+    squares = sum(((model.preactivation(Xb).data - mean) ** 2).sum(0) for (Xb,) in _chunks(Xtr))
+    model.batchnorm.running_mean.data[...] = mean
+    model.batchnorm.running_var.data[...] = squares / (len(Xtr) - 1)
 
 
 @mg.no_grad()
 def evaluate(model, X, Y):
     """The mean cross entropy on (X, Y), in eval mode."""
     model.eval()
-    return F.cross_entropy(model(X), Y).item()
+    return sum(F.cross_entropy(model(Xb), Yb).item() * len(Yb) for Xb, Yb in _chunks(X, Y)) / len(Y)
 
 
 @mg.no_grad()
