@@ -8,7 +8,7 @@ reduces broadcast gradients to their inputs' shapes and accumulates them.
 """
 
 import functools
-import operator
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -162,37 +162,6 @@ def reduce_to_shape(grad, shape, op_name):
     )
 
 
-def topological_order(root):
-    """The tensors that ``root`` depends on through ops that require grad, in the order
-    they were made, which puts every tensor after its inputs. Iterative and keyed by
-    identity, so depth is unbounded and ``Tensor.__eq__`` is never used."""
-    # Sets and dicts here hold the tensors themselves: Tensor.__hash__ is object identity
-    # and a dict matches a key by identity before it would try ==, so Tensor.__eq__
-    # (element-wise) is never called; distinct live tensors never share a hash.
-    seen = {root}
-    nodes = [root]
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        grad_fns = node._grad_fns
-        if grad_fns is RELEASED:
-            raise RuntimeError(
-                f"backward: the graph through {_describe(node)} was already freed by an earlier "
-                "backward(); call backward(retain_graph=True) the first time to go through it twice"
-            )
-        if grad_fns:
-            for inp, fn in zip(node._inputs, grad_fns):
-                if fn is not None and inp not in seen:
-                    seen.add(inp)
-                    nodes.append(inp)
-                    stack.append(inp)
-    nodes.sort(key=_creation_order)
-    return nodes
-
-
-_creation_order = operator.attrgetter("_seq")
-
-
 def _describe(node):
     label = f" '{node.label}'" if node.label else ""
     return f"the {node._op} tensor{label} of shape {node.shape}"
@@ -220,12 +189,20 @@ def backward(root, gradient=None, retain_graph=False):
                 f"backward: gradient has shape {gradient.shape} but the tensor has shape {root.shape}"
             )
 
-    order = topological_order(root)
-    grads = {root: gradient}  # keyed by tensor identity, as in topological_order
+    # The walk: tensors come off a heap latest-made first. Every tensor is made after
+    # its inputs, so by the time one comes off, all the tensors it feeds have handed
+    # it their gradients: reverse topological order, with no separate sort, no
+    # recursion and no depth limit. Dicts and sets hold the tensors themselves:
+    # Tensor.__hash__ is object identity and a dict matches a key by identity before it
+    # would try ==, so Tensor.__eq__ (element-wise) is never called.
+    _check_not_released(root)
+    grads = {root: gradient}
+    pending = [(-root._seq, root)]
     summed = set()  # tensors whose gradient was made here by summing, so may be added to in place
     handed_out = {id(gradient)}  # arrays stored as some tensor's .grad, or the caller's
     check = anomaly_check
-    for node in reversed(order):
+    while pending:
+        node = heappop(pending)[1]
         grad = grads.pop(node)
         if node._hooks:
             grad = _run_hooks(node, grad)
@@ -246,7 +223,9 @@ def backward(root, gradient=None, retain_graph=False):
                 check(node, inp, input_grad)
             previous = grads.get(inp)
             if previous is None:
+                _check_not_released(inp)
                 grads[inp] = input_grad
+                heappush(pending, (-inp._seq, inp))
             elif inp in summed:
                 previous += input_grad
             else:
@@ -255,6 +234,14 @@ def backward(root, gradient=None, retain_graph=False):
                 summed.add(inp)
         if not retain_graph:
             node._grad_fns = RELEASED
+
+
+def _check_not_released(node):
+    if node._grad_fns is RELEASED:
+        raise RuntimeError(
+            f"backward: the graph through {_describe(node)} was already freed by an earlier "
+            "backward(); call backward(retain_graph=True) the first time to go through it twice"
+        )
 
 
 def _run_hooks(tensor, grad):

@@ -23,7 +23,7 @@ uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
 
 # Numbers tensors in the order they are made: an op's output comes after its inputs,
-# so this order is a topological order of any graph (autograd.topological_order).
+# so this order is a topological order of any graph (autograd.backward walks by it).
 next_seq = itertools.count().__next__
 
 ValuesIndices = namedtuple("ValuesIndices", ["values", "indices"])
