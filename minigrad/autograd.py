@@ -223,7 +223,8 @@ def backward(root, gradient=None, retain_graph=False):
                 check(node, inp, input_grad)
             previous = grads.get(inp)
             if previous is None:
-                _check_not_released(inp)
+                if inp._grad_fns is RELEASED:
+                    _check_not_released(inp)
                 grads[inp] = input_grad
                 heappush(pending, (-inp._seq, inp))
             elif inp in summed:
@@ -266,7 +267,7 @@ def _store_grad(tensor, grad, handed_out):
     # A gradient may be a view, or the same array another tensor receives (add passes
     # its upstream gradient to both inputs): copy it then, so .grad owns its memory.
     # np.array also makes a numpy scalar (a rule's result for a 0-d tensor) an array.
-    if grad.base is not None or id(grad) in handed_out or not grad.flags.writeable:
+    if type(grad) is not np.ndarray or grad.base is not None or id(grad) in handed_out:
         grad = np.array(grad)
     handed_out.add(id(grad))
     tensor._grad = grad

@@ -6,7 +6,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import autograd, functional as F
+from .. import autograd, functional as F, ops
 from ..creation import default_generator
 from ..tensor import Tensor, get_default_dtype
 
@@ -193,7 +193,7 @@ class Embedding(Module):
         data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
-        return self.weight[data]
+        return ops.getitem(self.weight, index=data)  # weight[data], without re-checking the index
 
     def extra_repr(self):
         """The table's size."""
