@@ -6,7 +6,6 @@ and a normal path left untouched when the modes are off."""
 
 import pickle
 import re
-import shutil
 import sys
 from pathlib import Path
 
@@ -602,7 +601,6 @@ def test_an_anomaly_inside_a_collapsed_module_colours_its_box():
         in drawn["m0"]
 
 
-@pytest.mark.skipif(shutil.which("dot") is None, reason="Graphviz's dot is not installed")
 def test_the_red_op_and_its_message_reach_the_svg():
     from minigrad import drawing
 

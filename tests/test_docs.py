@@ -219,7 +219,6 @@ def _rounding_free(table):
     return re.sub(r"(exact: False .*maxdiff: )\S+", r"\1(rounding)", table.strip())
 
 
-@pytest.mark.skipif(not (ROOT.parent / "shared" / "data" / "names.txt").exists(), reason="names.txt is not here")
 def test_the_comparison_table_of_backprop_ninja_is_what_makemore_check_prints():
     page = (DOCS / "backprop-ninja.md").read_text(encoding="utf-8")
     assert CHECK_COMMAND in page
