@@ -42,7 +42,6 @@ sys.path.insert(0, os.path.join(HERE, "..", "examples"))
 import makemore  # noqa: E402
 
 import minigrad as mg  # noqa: E402
-import minigrad.functional as F  # noqa: E402
 
 try:
     import torch
