@@ -30,6 +30,8 @@ class Module:
     def __setattr__(self, name, value):
         if isinstance(value, Module) and value._module_name is None:
             object.__setattr__(value, "_module_name", name)
+            # the name ops made inside its calls carry, for the drawing's clusters
+            object.__setattr__(value, "_scope_label", f"{name}: {type(value).__name__}")
         if isinstance(value, Parameter) and value.label is None:
             value.label = name
         object.__setattr__(self, name, value)
@@ -48,10 +50,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
-        label = self.__dict__.get("_scope_label")
-        if label is None:
-            kind = type(self).__name__
-            label = self.__dict__["_scope_label"] = f"{self._module_name}: {kind}" if self._module_name else kind
+        label = self.__dict__.get("_scope_label") or type(self).__name__
         outer = autograd.current_scope
         autograd.current_scope = outer + (label,)
         try:
