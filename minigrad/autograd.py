@@ -195,7 +195,8 @@ def backward(root, gradient=None, retain_graph=False):
     # recursion and no depth limit. Dicts and sets hold the tensors themselves:
     # Tensor.__hash__ is object identity and a dict matches a key by identity before it
     # would try ==, so Tensor.__eq__ (element-wise) is never called.
-    _check_not_released(root)
+    if root._grad_fns is RELEASED:
+        raise _freed_graph_error(root)
     grads = {root: gradient}
     pending = [(-root._seq, root)]
     summed = set()  # tensors whose gradient was made here by summing, so may be added to in place
@@ -224,7 +225,7 @@ def backward(root, gradient=None, retain_graph=False):
             previous = grads.get(inp)
             if previous is None:
                 if inp._grad_fns is RELEASED:
-                    _check_not_released(inp)
+                    raise _freed_graph_error(inp)
                 grads[inp] = input_grad
                 heappush(pending, (-inp._seq, inp))
             elif inp in summed:
@@ -237,12 +238,11 @@ def backward(root, gradient=None, retain_graph=False):
             node._grad_fns = RELEASED
 
 
-def _check_not_released(node):
-    if node._grad_fns is RELEASED:
-        raise RuntimeError(
-            f"backward: the graph through {_describe(node)} was already freed by an earlier "
-            "backward(); call backward(retain_graph=True) the first time to go through it twice"
-        )
+def _freed_graph_error(node):
+    return RuntimeError(
+        f"backward: the graph through {_describe(node)} was already freed by an earlier "
+        "backward(); call backward(retain_graph=True) the first time to go through it twice"
+    )
 
 
 def _run_hooks(tensor, grad):
