@@ -496,3 +496,18 @@ def test_batch_norm_rejects_what_it_cannot_normalise():
         mg.functional.batch_norm(mg.randn(4, 2), None, None, w, b, training=True)
     with pytest.raises(ValueError, match="shape"):
         mg.functional.linear(mg.randn(4, 2), mg.randn(5, 3))
+
+
+def test_a_module_called_before_it_is_named_gets_its_name_in_later_scopes():
+    layer = nn.Linear(3, 2)
+    x = mg.randn(4, 3)
+    assert layer(x)._scope == ("Linear",)
+
+    class Model(nn.Module):
+        def __init__(self):
+            self.hidden = layer
+
+        def forward(self, x):
+            return self.hidden(x)
+
+    assert Model()(x)._scope == ("Model", "hidden: Linear")
