@@ -14,6 +14,8 @@ import numpy as np
 
 from .tensor import Tensor, next_seq
 
+new_tensor = Tensor.__new__
+
 _grad_enabled = True
 
 # The names of the nn.Module calls under way, outermost first; each op's output records
@@ -88,18 +90,21 @@ def primitive(name):
             # one and two inputs, nearly every op, are unpacked by hand: the general
             # comprehensions cost as much again as the rest of the bookkeeping
             try:
-                if len(args) == 1:
-                    result, grad_fns = rule(args[0].data, **params)
-                elif len(args) == 2:
+                if len(args) == 2:
                     first, second = args
-                    result, grad_fns = rule(first.data if isinstance(first, Tensor) else first,
-                                            second.data if isinstance(second, Tensor) else second, **params)
+                    first_is_tensor, second_is_tensor = isinstance(first, Tensor), isinstance(second, Tensor)
+                    arrays = (first.data if first_is_tensor else first, second.data if second_is_tensor else second)
+                elif len(args) == 1:
+                    arrays = (args[0].data,)
                 else:
-                    result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
+                    arrays = [a.data if isinstance(a, Tensor) else a for a in args]
+                result, grad_fns = rule(*arrays, **params) if params else rule(*arrays)
             except (ValueError, IndexError, TypeError) as error:
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
-            out = Tensor.__new__(Tensor)
-            out.data = result if type(result) is np.ndarray else np.asarray(result)
+            if type(result) is not np.ndarray:
+                result = np.asarray(result)
+            out = new_tensor(Tensor)
+            out.data = result
             out._grad = None
             out.label = None
             out._retains_grad = False
@@ -109,21 +114,23 @@ def primitive(name):
             out._inputs = args
             out._scope = current_scope
             out._seq = next_seq()
-            out._grad_fns = None
             out.requires_grad = False
-            if _grad_enabled and out.data.dtype.kind == "f":  # only floats carry gradients, as in torch
-                if callable(grad_fns):  # one input
+            out._grad_fns = None
+            if _grad_enabled and result.dtype.kind == "f":  # only floats carry gradients, as in torch
+                # the gradient functions of inputs that require grad; None for the rest
+                if len(args) == 1:
                     if args[0].requires_grad:
-                        out._grad_fns = (grad_fns,)
+                        out._grad_fns = grad_fns if type(grad_fns) is tuple else (grad_fns,)
+                        out.requires_grad = True
+                elif len(args) == 2:
+                    first_fn = grad_fns[0] if first_is_tensor and first.requires_grad else None
+                    second_fn = grad_fns[1] if second_is_tensor and second.requires_grad else None
+                    if first_fn or second_fn:
+                        out._grad_fns = (first_fn, second_fn)
                         out.requires_grad = True
                 else:
-                    # the gradient functions of inputs that require grad; None for the rest
-                    if len(args) == 2:
-                        kept = (grad_fns[0] if isinstance(first, Tensor) and first.requires_grad else None,
-                                grad_fns[1] if isinstance(second, Tensor) and second.requires_grad else None)
-                    else:
-                        kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
-                                      for a, fn in zip(args, grad_fns)])
+                    kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
+                                  for a, fn in zip(args, grad_fns)])
                     if kept.count(None) != len(kept):
                         out._grad_fns = kept
                         out.requires_grad = True
@@ -222,6 +229,10 @@ def backward(root, gradient=None, retain_graph=False):
                 input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
             if check:
                 check(node, inp, input_grad)
+            elif inp._grad_fns is None and not inp._hooks:
+                # a leaf without hooks: straight into .grad, no need to wait for its other gradients
+                _store_grad(inp, input_grad, handed_out)
+                continue
             previous = grads.get(inp)
             if previous is None:
                 if inp._grad_fns is RELEASED:
@@ -262,7 +273,12 @@ def _store_grad(tensor, grad, handed_out):
     if grad.dtype != tensor.data.dtype:  # a rule that promoted, say float32 to float64
         grad = grad.astype(tensor.data.dtype)
     if tensor._grad is not None:
-        tensor._grad += grad
+        if id(tensor._grad) in handed_out:
+            # stored earlier in this walk, so possibly the very array another tensor is
+            # still waiting to use: add into a new one
+            tensor._grad = np.asarray(tensor._grad + grad)  # asarray: 0-d sums are numpy scalars
+        else:
+            tensor._grad += grad
         return
     # A gradient may be a view, or the same array another tensor receives (add passes
     # its upstream gradient to both inputs): copy it then, so .grad owns its memory.

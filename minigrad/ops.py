@@ -53,7 +53,8 @@ def mul(self, other):
 @primitive("pow")
 def pow(self, other):
     result = self ** other
-    return result, (lambda grad: grad * other * self ** (other - 1),
+    # numpy has no fast path for self ** 1, the local gradient of the common square
+    return result, (lambda grad: grad * other * (self if type(other) is int and other == 2 else self ** (other - 1)),
                     lambda grad: grad * result * _log(self))
 
 
@@ -146,12 +147,24 @@ def matmul(self, other):
 
 # ----- reductions -----
 
+def _expand(array, shape):
+    """``np.broadcast_to(array, shape)`` for an array with the same number of dims: a
+    read-only view, made directly rather than through broadcast_to, whose Python-level
+    checks cost more than the rest of a small sum's backward."""
+    if not array.flags.c_contiguous:
+        return np.broadcast_to(array, shape)
+    view = np.ndarray(shape, array.dtype, array, 0,
+                      tuple([0 if size == 1 else stride for size, stride in zip(array.shape, array.strides)]))
+    view.flags.writeable = False
+    return view
+
+
 @primitive("sum")
 def sum(self, dim, keepdim):
     def grad_self(grad):
-        if dim is not None and not keepdim:  # put the summed dims back, as size 1
-            grad = grad.reshape([1 if i in dim else size for i, size in enumerate(self.shape)])
-        return np.broadcast_to(grad, self.shape)
+        if not keepdim:  # put the summed dims back, as size 1
+            grad = grad.reshape([1 if dim is None or i in dim else size for i, size in enumerate(self.shape)])
+        return _expand(grad, self.shape)
 
     # np.add.reduce is ndarray.sum without its Python-level wrapper; bools and ints
     # keep ndarray.sum, which counts them in int64
@@ -175,8 +188,12 @@ def _extreme(ufunc):
             return result, grad_self
 
         def grad_self(grad):
+            # one-hot: the upstream gradient goes to the arg-max; the index is
+            # np.put_along_axis's, built without its Python-level checks
+            along = tuple([indices if axis == dim else np.arange(size).reshape((size,) + (1,) * (self.ndim - 1 - axis))
+                           for axis, size in enumerate(self.shape)])
             spread = np.zeros(self.shape, self.dtype)
-            np.put_along_axis(spread, indices, grad.reshape(indices.shape), dim)
+            spread[along] = grad.reshape(indices.shape)
             return spread
 
         return ufunc.reduce(self, axis=dim, keepdims=keepdim), grad_self
@@ -213,6 +230,12 @@ def getitem(self, index):
         spread = np.zeros(self.shape, self.dtype)
         if _is_basic(index):
             spread[index] = grad
+        elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and self.ndim:
+            # rows of a table (C[Xb]): the scatter-add below, done on flat indices into
+            # the flat table, which numpy's ufunc.at runs several times faster
+            row_size = spread.size // self.shape[0]
+            rows = index.reshape(-1, 1) % self.shape[0]  # negative rows count from the end
+            np.add.at(spread.reshape(-1), (rows * row_size + np.arange(row_size)).reshape(-1), grad.reshape(-1))
         else:
             # scatter-add: an index that repeats (a row of C picked by several
             # examples in C[Xb]) receives the sum of its gradients

@@ -476,12 +476,12 @@ class Tensor:
         """The largest element, or with ``dim`` a ``(values, indices)`` named tuple.
         The gradient goes to the arg-max: with ``dim``, to the index returned (the
         first of ties); for the whole tensor, split evenly among ties."""
-        return self._extreme(dim, keepdim, np.argmax, ops.max)
+        return self._extreme(dim, keepdim, np.ndarray.argmax, ops.max)
 
     def min(self, dim=None, keepdim=False):
         """The smallest element, or with ``dim`` a ``(values, indices)`` named tuple;
         gradients as for ``max``."""
-        return self._extreme(dim, keepdim, np.argmin, ops.min)
+        return self._extreme(dim, keepdim, np.ndarray.argmin, ops.min)
 
     def _extreme(self, dim, keepdim, arg, op):
         name = op.__name__
@@ -492,7 +492,7 @@ class Tensor:
         dim = _dim(dim, self.data.ndim, name)
         if not self.data.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
             return ValuesIndices(op(self), Tensor(np.zeros((), np.int64)))
-        indices = arg(self.data, axis=dim, keepdims=True)
+        indices = arg(self.data, axis=dim, keepdims=True)  # ndarray.argmax: no Python-level wrapper
         values = op(self, dim=dim, indices=indices, keepdim=keepdim)
         return ValuesIndices(values, Tensor(indices if keepdim else indices.squeeze(dim)))
 
@@ -621,13 +621,15 @@ def _shape_argument(args):
 
 def _infer_shape(shape, size, old_shape, name):
     """``shape`` with its -1 (if any) worked out; ValueError if it cannot hold ``size`` elements."""
-    if -1 not in shape and math.prod(shape) == size and all(n >= 0 for n in shape):
+    if -1 in shape:
+        rest = -math.prod(shape)  # the product of the other sizes, if -1 is the only negative one
+        if rest > 0 and not size % rest and min(shape) == -1 and shape.count(-1) == 1:
+            at = shape.index(-1)
+            return shape[:at] + (size // rest,) + shape[at + 1:]
+    elif math.prod(shape) == size and min(shape, default=0) >= 0:
         return shape
-    known = math.prod(n for n in shape if n != -1)
-    if shape.count(-1) != 1 or known == 0 or size % known or any(n < -1 for n in shape):
-        raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} "
-                         f"({size} elements)")
-    return tuple(size // known if n == -1 else n for n in shape)
+    raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} "
+                     f"({size} elements)")
 
 
 def _index_part(part):

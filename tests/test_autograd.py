@@ -134,6 +134,17 @@ def test_gradients_of_a_0d_tensor_used_three_times_add_up():
     assert x.grad == 6.0 and isinstance(x.grad, np.ndarray) and x.grad.shape == ()
 
 
+def test_a_leaf_gradient_shared_with_a_pending_tensor_is_not_added_into():
+    # a + b hands the same upstream array to the leaf a and to b; a's second gradient
+    # (from w) must not be added into that array while b still has to use it
+    a, c = leaf(3), leaf(3)
+    b = c * 2.0
+    w = a * 3.0
+    (((a + b) + w) * 1.0).backward(np.ones(3, np.float32))  # * 1.0: an upstream array the walk made
+    np.testing.assert_array_equal(a.grad, np.full(3, 4.0))
+    np.testing.assert_array_equal(c.grad, np.full(3, 2.0))
+
+
 def test_a_50000_op_chain():
     # a recursive walk would exceed Python's recursion limit long before this depth
     x = leaf(())

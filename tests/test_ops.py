@@ -179,6 +179,9 @@ INDEXING = [
     case("int and slice", lambda lib, x: x[1, :, 1:3], (2, 3, 4)),
     # the lecture's embedding lookup: rows of C picked several times accumulate
     case("C[Xb] repeated rows", lambda lib, C, Xb: C[Xb], (5, 3), np.array([[0, 1, 1], [4, 1, 0], [1, 1, 1], [0, 0, 4]])),
+    case("negative rows", lambda lib, x: x[np.array([-1, 0, -3, -1])], (3, 4)),
+    case("rows of a 3-D table", lambda lib, x: x[np.array([[1, 0], [1, 1]])], (2, 3, 2)),
+    case("elements of a 1-D table", lambda lib, x: x[np.array([2, 2, 0])], (3,)),
 ]
 
 JOINS = [
