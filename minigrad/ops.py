@@ -315,8 +315,10 @@ def batch_norm(self, weight, bias, running_mean, running_var, training, momentum
         sum_squares = np.add.reduce(centred * centred, axis=0)
         var = sum_squares * (1 / (n - correction)) if n > correction else np.full_like(mean, np.nan)
         if running_mean is not None:
-            running_mean += momentum * (mean - running_mean)
-            running_var += momentum * (sum_squares * (1 / (n - 1 if n > 1 else 1)) - running_var)
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += sum_squares * (momentum / (n - 1 if n > 1 else 1))
     else:
         centred = self - running_mean
         var = running_var

@@ -50,6 +50,8 @@ def broken_sum(self):
     (lambda: data(3, 4)[mg.tensor([0, -4])], IndexError, r"getitem: index -4 .*\(3, 4\)"),
     (lambda: data(3, 4)[0, 0, 0], IndexError, r"getitem: too many indices.*\(3, 4\)"),
     (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, 1, 4])), IndexError, r"cross_entropy: .*class index outside \[0, 3\].*\(3, 4\)"),
+    (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, -1, 2])), IndexError, r"cross_entropy: .*class index outside \[0, 3\]"),
+    (lambda: F.cross_entropy(data(3, 4), np.array([0, -5, 2], np.int32)), IndexError, r"cross_entropy: .*class index outside"),
     (lambda: F.one_hot(mg.tensor([0, 5]), 3), IndexError, r"one_hot: indices must lie in \[0, 2\]"),
     # dims out of range
     (lambda: data(3, 4).sum(2), IndexError, r"sum: dim 2 is out of range for a tensor of 2 dims"),
