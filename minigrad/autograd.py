@@ -93,12 +93,12 @@ def primitive(name):
                 if len(args) == 2:
                     first, second = args
                     first_is_tensor, second_is_tensor = isinstance(first, Tensor), isinstance(second, Tensor)
-                    arrays = (first.data if first_is_tensor else first, second.data if second_is_tensor else second)
+                    result, grad_fns = rule(first.data if first_is_tensor else first,
+                                            second.data if second_is_tensor else second, **params)
                 elif len(args) == 1:
-                    arrays = (args[0].data,)
+                    result, grad_fns = rule(args[0].data, **params)
                 else:
-                    arrays = [a.data if isinstance(a, Tensor) else a for a in args]
-                result, grad_fns = rule(*arrays, **params) if params else rule(*arrays)
+                    result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
             except (ValueError, IndexError, TypeError) as error:
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
             if type(result) is not np.ndarray:

@@ -309,11 +309,11 @@ class Tensor:
         """``combine(self, other)``, or ``combine(other, self)`` when ``reverse``, once
         ``other`` is a Tensor or a Python scalar (a scalar keeps the result's dtype)."""
         mine = self
-        if isinstance(other, (np.ndarray, np.generic)):
-            other = Tensor(other) if other.ndim else other.item()
-        if isinstance(other, Tensor):
+        if isinstance(other, Tensor):  # the common cases first: tensors, then Python numbers
             if other.data.dtype is not mine.data.dtype and other.data.dtype != mine.data.dtype:
                 mine, other = _promote(mine, other)
+        elif isinstance(other, (np.ndarray, np.generic)):
+            return self._binary(Tensor(other) if other.ndim else other.item(), combine, reverse)
         elif isinstance(other, (float, int)) or (isinstance(other, Number) and not isinstance(other, complex)):
             if isinstance(other, float) and mine.data.dtype.kind != "f":
                 mine = Tensor(mine.data.astype(_default_dtype))
