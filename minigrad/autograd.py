@@ -97,8 +97,11 @@ def primitive(name):
                                             second.data if second_is_tensor else second, **params)
                 elif len(args) == 1:
                     result, grad_fns = rule(args[0].data, **params)
-                else:
-                    result, grad_fns = rule(*[a.data if isinstance(a, Tensor) else a for a in args], **params)
+                else:  # plain loops: comprehensions cost several times as much on a few items
+                    arrays = []
+                    for a in args:
+                        arrays.append(a.data if isinstance(a, Tensor) else a)
+                    result, grad_fns = rule(*arrays, **params)
             except (ValueError, IndexError, TypeError) as error:
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
             if type(result) is not np.ndarray:
@@ -129,10 +132,11 @@ def primitive(name):
                         out._grad_fns = (first_fn, second_fn)
                         out.requires_grad = True
                 else:
-                    kept = tuple([fn if isinstance(a, Tensor) and a.requires_grad else None
-                                  for a, fn in zip(args, grad_fns)])
-                    if kept.count(None) != len(kept):
-                        out._grad_fns = kept
+                    kept = []
+                    for a, fn in zip(args, grad_fns):
+                        kept.append(fn if isinstance(a, Tensor) and a.requires_grad else None)
+                    if any(kept):
+                        out._grad_fns = tuple(kept)
                         out.requires_grad = True
             if output_watchers:
                 for watch in output_watchers:

@@ -76,6 +76,6 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
     if training and shape[0] <= correction:
         raise ValueError(f"batch_norm: a batch of {x.shape[0]} gives no variance with correction={correction}")
-    stats = [None if s is None else s.data for s in (running_mean, running_var)]
-    return ops.batch_norm(x, weight, bias, running_mean=stats[0], running_var=stats[1], training=training,
+    return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.data,
+                          running_var=None if running_var is None else running_var.data, training=training,
                           momentum=momentum, eps=eps, correction=correction)

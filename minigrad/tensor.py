@@ -225,9 +225,7 @@ class Tensor:
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it
         depends on. A tensor with more than one element needs ``gradient``, of its shape.
         Without ``retain_graph`` the arrays saved for backward are freed."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph)
+        autograd.backward(self, gradient, retain_graph)
 
     def retain_grad(self):
         """Keep ``.grad`` on this intermediate tensor after backward (leaves always keep it)."""
@@ -670,4 +668,4 @@ def _matmul(a, b):
     return ops.matmul(a, b)
 
 
-from . import ops  # noqa: E402  (ops builds on Tensor, defined above)
+from . import autograd, ops  # noqa: E402  (both build on Tensor, defined above)
