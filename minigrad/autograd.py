@@ -87,8 +87,8 @@ def primitive(name):
 
     def decorate(rule):
         def op(*args, **params):
-            # one and two inputs, nearly every op, are unpacked by hand: the general
-            # comprehensions cost as much again as the rest of the bookkeeping
+            # one and two inputs, nearly every op, are unpacked by hand: a general loop
+            # costs as much again as the rest of the bookkeeping
             try:
                 if len(args) == 2:
                     first, second = args
@@ -128,7 +128,10 @@ def primitive(name):
                 elif len(args) == 2:
                     first_fn = grad_fns[0] if first_is_tensor and first.requires_grad else None
                     second_fn = grad_fns[1] if second_is_tensor and second.requires_grad else None
-                    if first_fn or second_fn:
+                    if first_fn and second_fn:
+                        out._grad_fns = grad_fns
+                        out.requires_grad = True
+                    elif first_fn or second_fn:
                         out._grad_fns = (first_fn, second_fn)
                         out.requires_grad = True
                 else:

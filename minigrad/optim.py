@@ -33,14 +33,19 @@ class Optimizer:
     def step(self):
         """Update every parameter that has a gradient."""
         for group in self.param_groups:
+            weight_decay = group["weight_decay"]
             for p in group["params"]:
                 grad = p.grad
                 if grad is not None:
-                    if group["weight_decay"]:
-                        grad = grad + group["weight_decay"] * p.data
-                    self._update(p, grad, group, self.state.setdefault(id(p), {}))
+                    if weight_decay:
+                        grad = grad + weight_decay * p.data
+                    self._update(p, grad, group)
 
-    def _update(self, p, grad, group, state):
+    def _state(self, p):
+        """The optimiser's state for ``p`` (a dict, empty at first)."""
+        return self.state.setdefault(id(p), {})
+
+    def _update(self, p, grad, group):
         raise NotImplementedError
 
 
@@ -50,8 +55,9 @@ class SGD(Optimizer):
     def __init__(self, params, lr, momentum=0.0, weight_decay=0.0):
         super().__init__(params, {"lr": lr, "momentum": momentum, "weight_decay": weight_decay})
 
-    def _update(self, p, grad, group, state):
+    def _update(self, p, grad, group):
         if group["momentum"]:
+            state = self._state(p)
             buffer = state.get("momentum_buffer")
             if buffer is None:
                 buffer = state["momentum_buffer"] = grad.copy()
@@ -68,7 +74,8 @@ class Adam(Optimizer):
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0):
         super().__init__(params, {"lr": lr, "betas": betas, "eps": eps, "weight_decay": weight_decay})
 
-    def _update(self, p, grad, group, state):
+    def _update(self, p, grad, group):
+        state = self._state(p)
         beta1, beta2 = group["betas"]
         if not state:
             state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
