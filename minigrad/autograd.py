@@ -14,8 +14,6 @@ import numpy as np
 
 from .tensor import Tensor, next_seq
 
-new_tensor = Tensor.__new__
-
 _grad_enabled = True
 
 # The names of the nn.Module calls under way, outermost first; each op's output records
@@ -106,7 +104,7 @@ def primitive(name):
                 raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
             if type(result) is not np.ndarray:
                 result = np.asarray(result)
-            out = new_tensor(Tensor)
+            out = Tensor.__new__(Tensor)
             out.data = result
             out._grad = None
             out.label = None
