@@ -148,6 +148,21 @@ class Tensor:
         return self._op
 
     @property
+    def inputs(self):
+        """What the op that made this tensor took: its tensors and scalars, in order; () for a leaf."""
+        return self._inputs
+
+    @property
+    def op_params(self):
+        """The op's settings (a dict such as ``{"dim": (0,), "keepdim": True}``), or None for a leaf."""
+        return self._params
+
+    @property
+    def scope(self):
+        """The names of the ``nn.Module`` calls under way when this tensor was made, outermost first."""
+        return self._scope
+
+    @property
     def T(self):
         """The tensor with its dimensions reversed."""
         return ops.permute(self, dims=tuple(range(self.data.ndim - 1, -1, -1)))
