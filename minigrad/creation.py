@@ -6,8 +6,10 @@ use minigrad's own generator, which ``manual_seed`` resets.
 
 import numpy as np
 
-from . import ops
-from .tensor import Tensor, _as_array, _shape_argument, get_default_dtype
+from .arguments import shape_argument
+from .dtypes import as_array, get_default_dtype
+from .engine import ops
+from .tensor import Tensor
 
 _generator = np.random.default_rng()
 
@@ -28,11 +30,11 @@ def tensor(data, dtype=None, requires_grad=False, label=None):
     """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, an
     ndarray or a Tensor). Python floats become the default dtype (float32), ints
     int64, bools bool; an ndarray keeps its dtype unless ``dtype`` is given."""
-    return Tensor(np.array(_as_array(data, dtype)), requires_grad=requires_grad, label=label)
+    return Tensor(np.array(as_array(data, dtype)), requires_grad=requires_grad, label=label)
 
 
 def _filled(fill, size, dtype, requires_grad):
-    shape = _shape_argument(size)
+    shape = shape_argument(size)
     return Tensor(fill(shape, dtype=np.dtype(dtype or get_default_dtype())), requires_grad=requires_grad)
 
 
@@ -58,8 +60,8 @@ def ones_like(other, dtype=None, requires_grad=False):
 
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with ``fill_value``; its dtype follows the value as in ``tensor``."""
-    dtype = dtype or _as_array(fill_value).dtype
-    return Tensor(np.full(_shape_argument((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
+    dtype = dtype or as_array(fill_value).dtype
+    return Tensor(np.full(shape_argument((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
@@ -67,21 +69,21 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     if end is None:
         start, end = 0, start
     if dtype is None:
-        dtype = _as_array([start, end, step]).dtype
+        dtype = as_array([start, end, step]).dtype
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the standard normal distribution."""
     dtype = np.dtype(dtype or get_default_dtype())
-    data = (generator or _generator).standard_normal(_shape_argument(size), dtype=dtype)
+    data = (generator or _generator).standard_normal(shape_argument(size), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
     dtype = np.dtype(dtype or get_default_dtype())
-    data = (generator or _generator).random(_shape_argument(size), dtype=dtype)
+    data = (generator or _generator).random(shape_argument(size), dtype=dtype)
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -92,7 +94,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: needs a size, as randint(high, size) or randint(low, high, size)")
-    data = (generator or _generator).integers(low, high, size=_shape_argument((size,)), dtype=dtype or np.int64)
+    data = (generator or _generator).integers(low, high, size=shape_argument((size,)), dtype=dtype or np.int64)
     return Tensor(data)
 
 

@@ -1,7 +1,6 @@
 """Debugging a backward pass: comparing gradients you derived with the engine's (as the
 lecture's ``cmp`` does), keeping every gradient, and finding the op that made a NaN."""
 
-import functools
 import linecache
 import os
 import sys
@@ -9,7 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import autograd
+from .state import Mode, current
 from .tensor import Tensor
 
 Comparison = namedtuple("Comparison", ["name", "shape", "exact", "approximate", "max_diff", "problem"])
@@ -50,37 +49,17 @@ def compare_table(pairs, rtol=1e-5, atol=1e-8):
     return [compare(name, mine, tensor, rtol=rtol, atol=atol) for name, mine, tensor in pairs]
 
 
-class _Mode:
-    """A context manager that adds a watcher of every op's output while it is open
-    (and a decorator, like no_grad)."""
-
-    def _watch(self, out):
-        raise NotImplementedError
-
-    def __enter__(self):
-        self._previous = autograd.output_watchers
-        autograd.output_watchers = self._previous + (self._watch,)
-        return self
-
-    def __exit__(self, *exc_info):
-        autograd.output_watchers = self._previous
-
-    def __call__(self, function):
-        @functools.wraps(function)
-        def wrapper(*args, **kwargs):
-            with type(self)():
-                return function(*args, **kwargs)
-
-        return wrapper
-
-
-class retain_grads(_Mode):
+class retain_grads(Mode):
     """Inside it, every tensor an op makes keeps its ``.grad`` after backward, as if
     ``retain_grad()`` had been called on each (the lecture calls it on 19 by hand)."""
 
-    def _watch(self, out):
-        if out.requires_grad:
-            out._retains_grad = True
+    def _changes(self):
+        return {"watchers": current.watchers + (_retain,)}
+
+
+def _retain(out):
+    if out.requires_grad:
+        out.retain_grad()
 
 
 class AnomalyError(FloatingPointError):
@@ -137,38 +116,36 @@ def _name(tensor):
 
 
 def _inside(tensor):
-    return f" inside {' > '.join(tensor._scope)}" if tensor._scope else ""
+    return f" inside {' > '.join(tensor.scope)}" if tensor.scope else ""
 
 
-class detect_anomaly(_Mode):
+class detect_anomaly(Mode):
     """Inside it, every op's output in the forward and every gradient in the backward
     is checked for NaN and Inf, and AnomalyError is raised at the first one, naming
     the op, the shapes, the tensor's label and the line of user code that made the
     tensor. The line is captured only in this mode, so the normal path pays nothing.
     Run both the forward and ``backward()`` inside it."""
 
-    def _watch(self, out):
-        out._origin = _describe_origin(_user_frame())
-        bad = _bad_values(out.data)
-        if bad:
-            inputs = [t for t in out._inputs if isinstance(t, Tensor)]
-            already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.data)}"
-                       for i, t in enumerate(inputs) if _bad_values(t.data)]
-            cause = "; ".join(already) if already else "its inputs are all finite, so this op made it"
-            # the output has no label yet (it is set after the op returns): name the inputs
-            raise AnomalyError(
-                f"detect_anomaly: forward of {out._op}{_inside(out)} made {bad} in its output of shape {out.shape} "
-                f"(inputs: {', '.join(f'{_name(t)}{t.shape}' for t in inputs)}); {cause}. "
-                f"Made at {out._origin or 'an unknown place'}", out, out._origin, f"{bad} in forward")
+    def _changes(self):
+        return {"watchers": current.watchers + (_check_output,),
+                "gradient_checks": current.gradient_checks + (_check_gradient,)}
 
-    def __enter__(self):
-        self._previous_check = autograd.anomaly_check
-        autograd.anomaly_check = _check_gradient
-        return super().__enter__()
 
-    def __exit__(self, *exc_info):
-        autograd.anomaly_check = self._previous_check
-        super().__exit__(*exc_info)
+def _check_output(out):
+    """Called with every op's output: remember where the user made it, and fail on NaN or Inf."""
+    out._origin = _describe_origin(_user_frame())
+    bad = _bad_values(out.data)
+    if not bad:
+        return
+    inputs = [t for t in out.inputs if isinstance(t, Tensor)]
+    already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.data)}"
+               for i, t in enumerate(inputs) if _bad_values(t.data)]
+    cause = "; ".join(already) if already else "its inputs are all finite, so this op made it"
+    # the output has no label yet (it is set after the op returns): name the inputs
+    raise AnomalyError(
+        f"detect_anomaly: forward of {out.op}{_inside(out)} made {bad} in its output of shape {out.shape} "
+        f"(inputs: {', '.join(f'{_name(t)}{t.shape}' for t in inputs)}); {cause}. "
+        f"Made at {out._origin or 'an unknown place'}", out, out._origin, f"{bad} in forward")
 
 
 def _check_gradient(node, inp, grad):
@@ -179,14 +156,14 @@ def _check_gradient(node, inp, grad):
     if not bad:
         return
     if node is None:
-        origin = getattr(inp, "_origin", None)
+        origin = inp.origin
         raise AnomalyError(
             f"detect_anomaly: the gradient reaching {_name(inp)}of shape {inp.shape}, summed over its uses "
             f"and after its hooks, holds {bad}" + (f"; it was made at {origin}" if origin else ""),
             inp, origin, f"{bad} in backward")
-    origin = getattr(node, "_origin", None)
+    origin = node.origin
     raise AnomalyError(
-        f"detect_anomaly: backward of {node._op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
+        f"detect_anomaly: backward of {node.op}{_inside(node)} (output {_name(node)}of shape {node.shape}) gave {bad} "
         f"in the gradient of its input {_name(inp)}of shape {inp.shape}. The op was made at "
         f"{origin or 'an unknown place (run the forward inside detect_anomaly too)'}", node, origin,
         f"{bad} in backward")

@@ -2,8 +2,9 @@
 
 import numpy as np
 
-from . import ops
-from .tensor import Tensor, _dims
+from .arguments import dims as normal_dims
+from .engine import ops
+from .tensor import Tensor
 
 __all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batch_norm"]
 
@@ -11,14 +12,14 @@ __all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batc
 def softmax(x, dim):
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
     is a constant, so it changes no gradient)."""
-    dims = _dims(dim, x.ndim, "softmax")  # one dim, or () for a 0-d tensor
+    dims = normal_dims(dim, x.ndim, "softmax")  # one dim, or () for a 0-d tensor
     counts = (x - Tensor(x.data.max(axis=dims, keepdims=True))).exp()
     return counts / counts.sum(dims, keepdim=True)
 
 
 def log_softmax(x, dim):
     """x - logsumexp(x) along ``dim``, computed stably."""
-    dims = _dims(dim, x.ndim, "log_softmax")  # one dim, or () for a 0-d tensor
+    dims = normal_dims(dim, x.ndim, "log_softmax")  # one dim, or () for a 0-d tensor
     return x - x.logsumexp(dims, keepdim=True)
 
 

@@ -95,45 +95,45 @@ def net_step():
 # ----- the DOT text -----
 
 def test_one_node_per_tensor_and_op_and_edges_along_the_data():
-    source = small_graph().draw().source
+    source = mg.draw_graph(small_graph()).source
     assert sorted(nodes(source)) == sorted(["t0", "t1", "t2", "t3", "t4", "t5", "op2", "op3", "op4", "op5"])
     assert edges(source) == [("t0", "op2"), ("t1", "op2"), ("op2", "t2"), ("t2", "op3"), ("op3", "t3"),
                              ("t3", "op4"), ("op4", "t4"), ("t4", "op5"), ("op5", "t5")]
 
 
 def test_labels_show_names_shapes_and_op_arguments():
-    source = small_graph().draw().source
+    source = mg.draw_graph(small_graph()).source
     assert label(source, "t0") == "x|(2, 3) float32"
     assert label(source, "t1") == "w|(3,) float32"
     assert label(source, "t2") == "(2, 3) float32"
     ops = [label(source, op) for op in ("op2", "op3", "op4", "op5")]
     assert ops == ["mul", "sum(dim=1, keepdim)", "pow(-0.5)", "sum"]
-    doubled = (mg.tensor([1.0], requires_grad=True) * 2.0).draw().source
+    doubled = mg.draw_graph((mg.tensor([1.0], requires_grad=True) * 2.0)).source
     assert label(doubled, "op1") == "mul(2.0)"
 
 
 def test_top_to_bottom_stacks_record_fields_with_braces():
-    assert label(small_graph().draw(rankdir="TB").source, "t0") == "{x|(2, 3) float32}"
+    assert label(mg.draw_graph(small_graph(), rankdir="TB").source, "t0") == "{x|(2, 3) float32}"
 
 
 def test_index_and_target_arrays_are_input_nodes_named_on_request():
     C = nn.Parameter(np.ones((27, 2), dtype=np.float32), label="C")
     Xb, Yb = np.array([[1, 2], [3, 4]]), np.array([1, 3])
     loss = F.cross_entropy(C[Xb].view(2, -1), Yb)
-    source = loss.draw(names={"Xb": Xb, "Yb": Yb}).source
+    source = mg.draw_graph(loss, names={"Xb": Xb, "Yb": Yb}).source
     assert label(source, "x0") == "Xb|(2, 2) int64"
     assert label(source, "x1") == "Yb|(2,) int64"
     assert ("x0", "op1") in edges(source) and label(source, "op1") == "getitem"
     assert ("x1", "op3") in edges(source) and label(source, "op3") == "cross_entropy"
-    unnamed = loss.draw().source
+    unnamed = mg.draw_graph(loss).source
     assert label(unnamed, "x0") == "index|(2, 2) int64" and label(unnamed, "x1") == "target|(2,) int64"
-    basic = C[:, 1].draw().source
+    basic = mg.draw_graph(C[:, 1]).source
     assert label(basic, "op1") == "getitem[:, 1]"
 
 
 def test_parameters_inputs_intermediates_and_root_look_different():
     _, loss, _, _ = net_step()
-    source = loss.draw().source
+    source = mg.draw_graph(loss).source
     # t0 is the batch, t1 the first weight, t3 the first layer's output, t8 the loss
     looks = {"input": nodes(source)["t0"], "parameter": nodes(source)["t1"],
              "intermediate": nodes(source)["t3"], "root": nodes(source)["t8"]}
@@ -145,19 +145,19 @@ def test_parameters_inputs_intermediates_and_root_look_different():
 
 def test_data_and_gradient_summaries():
     loss = small_graph()
-    before = loss.draw(show_data=True, show_grad=True).source
+    before = mg.draw_graph(loss, show_data=True, show_grad=True).source
     assert label(before, "t1") == "w|(3,) float32|data: mean 2, std 0.82, max abs 3"
     loss.backward()
-    after = loss.draw(show_data=True, show_grad=True).source
+    after = mg.draw_graph(loss, show_data=True, show_grad=True).source
     assert label(after, "t0").startswith("x|(2, 3) float32|data: mean 3.5")
     assert "|grad: mean " in label(after, "t0") and "max abs " in label(after, "t0")
     assert label(after, "t5").endswith(f"|data: {loss.item():.4g}")  # one element: its value
-    assert "grad" not in label(loss.draw(show_data=True).source, "t0")
+    assert "grad" not in label(mg.draw_graph(loss, show_data=True).source, "t0")
 
 
 def test_two_drawings_of_a_graph_are_identical():
     first, second = small_graph(), small_graph()
-    assert first.draw().source == first.draw().source == second.draw().source
+    assert mg.draw_graph(first).source == mg.draw_graph(first).source == mg.draw_graph(second).source
 
 
 def awkward_graph():
@@ -168,18 +168,18 @@ def awkward_graph():
 
 
 def test_labels_are_escaped():
-    source = awkward_graph().draw().source
+    source = mg.draw_graph(awkward_graph()).source
     assert label(source, "t0") == r'a\<b\> &amp; \"c\" \{d\|e\} \\ end|(1,) float32'
     assert r'label="a<b> &amp; \"c\" {d|e} \\ end: Tanh"' in source
 
 
 def test_max_nodes_refuses_with_the_count_and_the_ways_out():
     with pytest.raises(ValueError, match=r"has 10 nodes, more than max_nodes=9; pass max_nodes=10"):
-        small_graph().draw(max_nodes=9)
-    small_graph().draw(max_nodes=10)
+        mg.draw_graph(small_graph(), max_nodes=9)
+    mg.draw_graph(small_graph(), max_nodes=10)
     _, loss, _, _ = net_step()
     with pytest.raises(ValueError, match=r"collapse=\(\.\.\.\).*'hidden'"):
-        loss.draw(max_nodes=3)
+        mg.draw_graph(loss, max_nodes=3)
 
 
 def test_a_deep_graph_is_walked_without_recursion():
@@ -187,12 +187,12 @@ def test_a_deep_graph_is_walked_without_recursion():
     y = x
     for _ in range(3000):
         y = y * 1.0
-    assert len(nodes(y.draw(max_nodes=6001).source)) == 6001
+    assert len(nodes(mg.draw_graph(y, max_nodes=6001).source)) == 6001
 
 
 def test_nodes_made_in_a_module_are_in_its_cluster():
     _, loss, _, _ = net_step()
-    source = loss.draw().source
+    source = mg.draw_graph(loss).source
     placed = clusters(source)
     assert placed["t0"] == ()  # the input comes from outside
     linear_ops = [node for node in nodes(source) if label(source, node) == "linear"]
@@ -200,22 +200,22 @@ def test_nodes_made_in_a_module_are_in_its_cluster():
     weights = [node for node in nodes(source) if label(source, node).startswith("weight|")]
     assert [placed[w] for w in weights] == [("Net", "hidden: Linear"), ("Net", "out: Linear")]
     assert placed[[n for n in nodes(source) if label(source, n) == "tanh"][0]] == ("Net", "act: Tanh")
-    assert set(clusters(loss.draw(cluster_modules=False).source).values()) == {()}
+    assert set(clusters(mg.draw_graph(loss, cluster_modules=False).source).values()) == {()}
 
 
 def test_a_collapsed_module_is_one_box_and_what_leaves_it_stays():
     _, loss, _, _ = net_step()
-    source = loss.draw(collapse=("hidden",)).source
+    source = mg.draw_graph(loss, collapse=("hidden",)).source
     (box,) = [node for node in nodes(source) if "box3d" in nodes(source)[node]]
     assert label(source, box) == r"hidden: Linear\n1 op\nweight (4, 3) float32\nbias (4,) float32"
     assert clusters(source)[box] == ("Net",)
     assert [edge for edge in edges(source) if box in edge] == [("t0", box), (box, "t3")]
     assert label(source, "t3") == "(5, 4) float32"
-    assert len(nodes(source)) == len(nodes(loss.draw().source)) - 2  # weight, bias and linear: one box
-    both = loss.draw(collapse=("Linear",)).source
+    assert len(nodes(source)) == len(nodes(mg.draw_graph(loss).source)) - 2  # weight, bias and linear: one box
+    both = mg.draw_graph(loss, collapse=("Linear",)).source
     assert sum("box3d" in attributes for attributes in nodes(both).values()) == 2
     with pytest.raises(ValueError, match="names no module"):
-        loss.draw(collapse=("hiden",))
+        mg.draw_graph(loss, collapse=("hiden",))
 
 
 def test_the_lecture_graph_shows_the_lecture_names():
@@ -223,16 +223,16 @@ def test_the_lecture_graph_shows_the_lecture_names():
     Xb, Yb = np.zeros((4, 3), dtype=np.int64), np.arange(4)
     params = makemore.lecture_parameters(model)
     t = makemore.chunked_forward(params, Xb, Yb, retain=False)
-    source = t["loss"].draw(names={**params, "Xb": Xb, "Yb": Yb}).source
+    source = mg.draw_graph(t["loss"], names={**params, "Xb": Xb, "Yb": Yb}).source
     names = {label(source, node).split("|")[0] for node in nodes(source)}
     assert set(t) | set(params) | {"Xb", "Yb"} <= names
 
 
 def test_the_graph_can_be_drawn_after_backward():
     loss = small_graph()
-    before = loss.draw().source
+    before = mg.draw_graph(loss).source
     loss.backward()
-    assert loss.draw().source == before
+    assert mg.draw_graph(loss).source == before
 
 
 # ----- rendering -----
@@ -272,10 +272,11 @@ def check_svg(svg, graph):
 
 
 def test_svg(renderer, tmp_path):
-    for graph in (small_graph().draw(), net_step()[1].draw(show_data=True), net_step()[1].draw(collapse=["act"])):
+    for graph in (mg.draw_graph(small_graph()), mg.draw_graph(net_step()[1], show_data=True),
+                  mg.draw_graph(net_step()[1], collapse=["act"])):
         check_svg(drawing.render_svg(graph), graph)
     mg.save_graph(small_graph(), tmp_path / "step.svg")
-    check_svg((tmp_path / "step.svg").read_text(), small_graph().draw())
+    check_svg((tmp_path / "step.svg").read_text(), mg.draw_graph(small_graph()))
     assert [path.name for path in tmp_path.iterdir()] == ["step.svg"]
 
 
@@ -288,12 +289,12 @@ def test_png(renderer, tmp_path):
 
 def test_escaped_labels_render_as_written(renderer):
     for rankdir in ("LR", "TB"):
-        texts = svg_texts(drawing.render_svg(awkward_graph().draw(rankdir=rankdir)))
+        texts = svg_texts(drawing.render_svg(mg.draw_graph(awkward_graph(), rankdir=rankdir)))
         assert AWKWARD in texts and f"{AWKWARD}: Tanh" in texts
 
 
 def test_jupyter_shows_the_graph_inline_as_svg(renderer):
-    graph = small_graph().draw()
+    graph = mg.draw_graph(small_graph())
     bundle = graph._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
     check_svg(bundle["image/svg+xml"], graph)
@@ -301,7 +302,7 @@ def test_jupyter_shows_the_graph_inline_as_svg(renderer):
 
 
 def test_the_in_process_renderer_is_safe_from_threads(without_dot):
-    graph = small_graph().draw()
+    graph = mg.draw_graph(small_graph())
     results = []
     threads = [threading.Thread(target=lambda: results.extend(drawing.render_svg(graph) for _ in range(3)))
                for _ in range(4)]
@@ -313,7 +314,7 @@ def test_the_in_process_renderer_is_safe_from_threads(without_dot):
 
 
 def test_without_any_renderer_the_error_names_both_fixes(without_dot, without_wasm, tmp_path):
-    graph = small_graph().draw()
+    graph = mg.draw_graph(small_graph())
     assert "t0 -> op2" in graph.source  # the DOT text needs no renderer
     for render in (drawing.render_svg, drawing.render_png, lambda graph: graph._repr_mimebundle_()):
         with pytest.raises(drawing.RendererNotFound, match=r'apt-get install graphviz.*pip install "minigrad\[viz\]"'):
@@ -326,17 +327,17 @@ def test_without_any_renderer_the_error_names_both_fixes(without_dot, without_wa
 def test_png_without_dot_or_resvg_names_both_fixes(without_dot, monkeypatch):
     monkeypatch.setitem(sys.modules, "resvg_py", None)
     with pytest.raises(drawing.RendererNotFound, match=r'resvg-py.*apt-get install graphviz.*minigrad\[viz\]'):
-        drawing.render_png(small_graph().draw())
+        drawing.render_png(mg.draw_graph(small_graph()))
 
 
 def test_save_graph_writes_the_dot_text_and_refuses_other_formats(tmp_path):
     loss = small_graph()
     mg.save_graph(loss, tmp_path / "graph.gv")
-    assert (tmp_path / "graph.gv").read_text() == loss.draw().source
+    assert (tmp_path / "graph.gv").read_text() == mg.draw_graph(loss).source
     with pytest.raises(ValueError, match=r"use \.svg, \.png"):
         mg.save_graph(loss, tmp_path / "graph.pdf")
     with pytest.raises(TypeError, match="drawn already"):
-        mg.save_graph(loss.draw(), tmp_path / "graph.gv", show_data=True)
+        mg.save_graph(mg.draw_graph(loss), tmp_path / "graph.gv", show_data=True)
     assert [path.name for path in tmp_path.iterdir()] == ["graph.gv"]
 
 

@@ -501,7 +501,7 @@ def test_batch_norm_rejects_what_it_cannot_normalise():
 def test_a_module_called_before_it_is_named_gets_its_name_in_later_scopes():
     layer = nn.Linear(3, 2)
     x = mg.randn(4, 3)
-    assert layer(x)._scope == ("Linear",)
+    assert layer(x).scope == ("Linear",)
 
     class Model(nn.Module):
         def __init__(self):
@@ -510,4 +510,4 @@ def test_a_module_called_before_it_is_named_gets_its_name_in_later_scopes():
         def forward(self, x):
             return self.hidden(x)
 
-    assert Model()(x)._scope == ("Model", "hidden: Linear")
+    assert Model()(x).scope == ("Model", "hidden: Linear")

@@ -6,9 +6,12 @@ from collections import OrderedDict
 
 import numpy as np
 
-from .. import autograd, functional as F, ops
+from .. import functional as F
 from ..creation import default_generator
-from ..tensor import Tensor, get_default_dtype
+from ..dtypes import get_default_dtype
+from ..engine import ops
+from ..state import module_scope
+from ..tensor import Tensor
 
 
 class Parameter(Tensor):
@@ -51,12 +54,8 @@ class Module:
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
         label = self.__dict__.get("_scope_label") or type(self).__name__
-        outer = autograd.current_scope
-        autograd.current_scope = outer + (label,)
-        try:
+        with module_scope(label):
             return self.forward(*args, **kwargs)
-        finally:
-            autograd.current_scope = outer
 
     def named_children(self):
         """(name, module) for each direct submodule, in the order they were set."""

@@ -1,0 +1,92 @@
+"""Checking and normalising the arguments of Tensor methods, PyTorch's way: dims,
+shapes and indices."""
+
+import math
+import operator
+
+import numpy as np
+
+from .engine import Node
+
+__all__ = ["dims", "dim", "count", "reciprocal", "shape_argument", "infer_shape", "index", "keep",
+           "check_floating"]
+
+
+def keep(keepdim, keepdims):
+    """``keepdim``, unless numpy's spelling ``keepdims`` was given."""
+    return keepdim if keepdims is None else keepdims
+
+
+def check_floating(tensor, name):
+    """TypeError unless ``tensor`` is floating, for ops defined only on floats."""
+    if tensor.data.dtype.kind != "f":
+        raise TypeError(f"{name}: needs a floating-point tensor, got {tensor.dtype}; convert it with .float() first")
+
+
+def dims(dim_or_dims, ndim, name):
+    """``dim_or_dims`` (None, an int or a sequence of ints) as a sorted tuple of non-negative
+    dims, or None for all; IndexError for a dim out of range, as in PyTorch."""
+    if dim_or_dims is None:
+        return None
+    if isinstance(dim_or_dims, (int, np.integer)):
+        return (dim(dim_or_dims, ndim, name),) if ndim else ()
+    normal = [dim(d, ndim, name) for d in dim_or_dims]
+    if len(set(normal)) != len(normal):
+        raise ValueError(f"{name}: dim {dim_or_dims} repeats a dimension")
+    return tuple(normal) if ndim else ()
+
+
+def dim(d, ndim, name):
+    """One dim as a non-negative int; a 0-d tensor takes 0 and -1, as in PyTorch."""
+    bound = ndim or 1
+    if not -bound <= d < bound:
+        raise IndexError(f"{name}: dim {d} is out of range for a tensor of {ndim} dims "
+                         f"(expected in [{-bound}, {bound - 1}])")
+    return d + bound if d < 0 else int(d)
+
+
+def count(shape, dims_or_none):
+    """How many elements a reduction over ``dims_or_none`` (None: all) takes together."""
+    return math.prod(shape) if dims_or_none is None else math.prod(shape[d] for d in dims_or_none)
+
+
+def reciprocal(n):
+    """1 / n for a Python number, with numpy's infinity for zero (Python would raise)."""
+    return 1.0 / n if n else math.copysign(math.inf, n)
+
+
+def shape_argument(args):
+    """Accept ``f(2, 3)`` and ``f((2, 3))`` alike."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = args[0]
+    return tuple(map(operator.index, args))
+
+
+def infer_shape(shape, size, old_shape, name):
+    """``shape`` with its -1 (if any) worked out; ValueError if it cannot hold ``size`` elements."""
+    if -1 in shape:
+        rest = -math.prod(shape)  # the product of the other sizes, if -1 is the only negative one
+        if rest > 0 and not size % rest and min(shape) == -1 and shape.count(-1) == 1:
+            at = shape.index(-1)
+            return shape[:at] + (size // rest,) + shape[at + 1:]
+    elif math.prod(shape) == size and min(shape, default=0) >= 0:
+        return shape
+    raise ValueError(f"{name}: shape {list(shape)} is invalid for a tensor of shape {old_shape} "
+                     f"({size} elements)")
+
+
+def _index_part(part):
+    if isinstance(part, Node):
+        return part.data
+    if isinstance(part, range):
+        return np.arange(part.start, part.stop, part.step)
+    if isinstance(part, list) and any(isinstance(p, Node) for p in part):
+        return np.array([p.data if isinstance(p, Node) else p for p in part])
+    return part
+
+
+def index(key):
+    """Tensors and ranges inside an index become arrays, so numpy's semantics apply."""
+    if isinstance(key, tuple):
+        return tuple(_index_part(part) for part in key)
+    return _index_part(key)

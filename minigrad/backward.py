@@ -1,0 +1,137 @@
+"""backward(): the walk from a tensor back to its leaves, accumulating gradients.
+
+Tensors come off a heap latest-made first. Every tensor is made after its inputs, so by
+the time one comes off, every tensor it feeds has handed it its gradient: reverse
+topological order, with no separate sort, no recursion and no depth limit. Dicts and
+sets hold the tensors themselves: a Node's hash is its identity and a dict matches a key
+by identity before it would try ==, so Tensor.__eq__ (element-wise) is never called.
+"""
+
+from heapq import heappop, heappush
+
+import numpy as np
+
+from .engine import FREED, Node, reduce_to_shape
+from .state import current
+
+__all__ = ["backward"]
+
+
+def backward(root, gradient=None, retain_graph=False):
+    """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
+    _Walk(root, _seed(root, gradient), retain_graph).run()
+
+
+def _seed(root, gradient):
+    """The gradient the walk starts from: ``gradient``, or 1 for a one-element root."""
+    if not root.requires_grad:
+        raise RuntimeError(f"backward: this tensor (shape {root.shape}) does not require grad: no input of the "
+                           "ops that made it has requires_grad=True (or it was made under no_grad)")
+    if root._grad_fns is FREED:
+        raise _freed_graph_error(root)
+    if gradient is None:
+        if root.data.size != 1:
+            raise RuntimeError(f"backward: a gradient can be created implicitly only for a tensor with one "
+                               f"element; this one has shape {root.shape}, so pass backward(gradient) of that shape")
+        return np.ones_like(root.data)
+    gradient = np.asarray(gradient.data if isinstance(gradient, Node) else gradient, dtype=root.data.dtype)
+    if gradient.shape != root.shape:
+        raise RuntimeError(f"backward: gradient has shape {gradient.shape} but the tensor has shape {root.shape}")
+    return gradient
+
+
+class _Walk:
+    """One backward pass: the gradients waiting for their tensor, and which arrays may be
+    added into in place."""
+
+    def __init__(self, root, gradient, retain_graph):
+        self.grads = {root: gradient}
+        self.pending = [(-root._seq, root)]
+        self.summed = set()  # tensors whose waiting gradient was made here by a sum: safe to add into
+        self.handed_out = {id(gradient)}  # arrays stored as some .grad, or the caller's
+        self.checks = current.gradient_checks
+        self.retain_graph = retain_graph
+
+    def run(self):
+        while self.pending:
+            node = heappop(self.pending)[1]
+            grad = self.grads.pop(node)
+            if node._hooks:
+                grad = _run_hooks(node, grad)
+            for check in self.checks:  # the summed gradient too: finite parts can add up to Inf
+                check(None, node, grad)
+            if node._grad_fns is None or node._retains_grad:
+                self.store(node, grad)
+            if node._grad_fns is not None:
+                self.deliver(node, grad)
+
+    def deliver(self, node, grad):
+        """Hand each input of ``node``'s op its gradient, then free the op's saved arrays."""
+        for inp, grad_fn in zip(node._inputs, node._grad_fns):
+            if grad_fn is not None:
+                input_grad = grad_fn(grad)
+                if input_grad.shape != inp.data.shape:
+                    input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
+                for check in self.checks:
+                    check(node, inp, input_grad)
+                self.accumulate(inp, input_grad)
+        if not self.retain_graph:
+            node._grad_fns = FREED
+
+    def accumulate(self, inp, grad):
+        """Add ``grad`` to what ``inp`` has received so far."""
+        if inp._grad_fns is None and not inp._hooks and not self.checks:
+            self.store(inp, grad)  # a plain leaf: straight into .grad, no need to wait for the rest
+            return
+        previous = self.grads.get(inp)
+        if previous is None:
+            if inp._grad_fns is FREED:
+                raise _freed_graph_error(inp)
+            self.grads[inp] = grad
+            heappush(self.pending, (-inp._seq, inp))
+        elif inp in self.summed:
+            previous += grad
+        else:
+            # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
+            self.grads[inp] = np.asarray(previous + grad)
+            self.summed.add(inp)
+
+    def store(self, tensor, grad):
+        """Add ``grad`` into ``tensor.grad``; a new array where it may alias another one."""
+        if grad.dtype != tensor.data.dtype:  # a rule that promoted, say float32 to float64
+            grad = grad.astype(tensor.data.dtype)
+        if tensor._grad is not None:
+            if id(tensor._grad) in self.handed_out:  # maybe the array another tensor still waits to use
+                tensor._grad = np.asarray(tensor._grad + grad)
+            else:
+                tensor._grad += grad
+            return
+        # a view, or the very array another tensor receives (add hands its gradient to both
+        # inputs): copy it, so .grad owns its memory; np.array also turns a numpy scalar into an array
+        if type(grad) is not np.ndarray or grad.base is not None or id(grad) in self.handed_out:
+            grad = np.array(grad)
+        self.handed_out.add(id(grad))
+        tensor._grad = grad
+
+
+def _describe(node):
+    label = f" '{node.label}'" if node.label else ""
+    return f"the {node._op} tensor{label} of shape {node.shape}"
+
+
+def _freed_graph_error(node):
+    return RuntimeError(f"backward: the graph through {_describe(node)} was already freed by an earlier "
+                        "backward(); call backward(retain_graph=True) the first time to go through it twice")
+
+
+def _run_hooks(tensor, grad):
+    """Each hook registered on ``tensor`` sees its gradient and may replace it."""
+    for hook in tensor._hooks:
+        replaced = hook(grad)
+        if replaced is not None:
+            replaced = np.asarray(replaced.data if isinstance(replaced, Node) else replaced)
+            if replaced.shape != grad.shape:
+                raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
+                                   f"{replaced.shape} for a tensor of shape {grad.shape}")
+            grad = np.array(replaced, dtype=grad.dtype)  # a copy: .grad must not alias the caller's array
+    return grad

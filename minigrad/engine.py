@@ -1,0 +1,161 @@
+"""The engine: what the graph is made of, and how an op is recorded in it.
+
+A ``Node`` is an array with the op that made it: the op's name, its inputs, its settings
+and, per input that requires grad, the function from the upstream gradient to that
+input's gradient (a rule's ``grad_fns``, see rules.py). ``Tensor`` (tensor.py) is the
+Node with the user's methods; the engine makes op outputs of that class, which
+tensor.py registers with ``set_tensor_class``, so that the engine never imports it.
+``ops`` holds every rule of rules.py as a function on tensors that records itself.
+backward.py walks what is recorded here.
+"""
+
+import itertools
+from types import SimpleNamespace
+
+import numpy as np
+
+from . import rules
+from .state import current
+
+__all__ = ["Node", "FREED", "set_tensor_class", "leaf", "primitive", "ops", "reduce_to_shape"]
+
+# Numbers nodes in the order they are made: an op's output comes after its inputs,
+# so this order is a topological order of any graph (backward walks by it).
+_next_seq = itertools.count().__next__
+
+
+class _Freed:
+    """What stands in for an op's gradient functions once backward() freed them (and the
+    arrays they kept)."""
+
+    def __repr__(self):
+        return "FREED"
+
+
+FREED = _Freed()
+
+
+class Node:
+    """A tensor's place in the graph. Read-only from outside: ``op``, ``inputs``,
+    ``op_params``, ``scope``, ``origin`` and ``is_leaf``."""
+
+    __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
+                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
+
+    def _record(self, data, op, params, inputs, grad_fns):
+        """Set every field: the one place a node is made, for a leaf (op None) or an op's output."""
+        self.data = data
+        self._grad = None
+        self.requires_grad = grad_fns is not None
+        self.label = None
+        self._retains_grad = False
+        self._hooks = None
+        self._op = op
+        self._params = params
+        self._inputs = inputs
+        self._grad_fns = grad_fns
+        self._scope = current.scope
+        self._seq = _next_seq()
+
+    @property
+    def op(self):
+        """The name of the op that made this tensor, or None for a tensor made by the user."""
+        return self._op
+
+    @property
+    def inputs(self):
+        """What the op that made this tensor took: its tensors and scalars, in order; () for a leaf."""
+        return self._inputs
+
+    @property
+    def op_params(self):
+        """The op's settings (a dict such as ``{"dim": (0,), "keepdim": True}``), or None for a leaf."""
+        return self._params
+
+    @property
+    def scope(self):
+        """The labels of the ``nn.Module`` calls under way when this tensor was made, outermost first."""
+        return self._scope
+
+    @property
+    def origin(self):
+        """Where user code made this tensor ("file:line in function: code"), recorded only
+        inside ``detect_anomaly``; None otherwise."""
+        return getattr(self, "_origin", None)
+
+    @property
+    def is_leaf(self):
+        """True for tensors made by the user rather than by an op that requires grad."""
+        return self._grad_fns is None
+
+
+_tensor_class = Node
+
+
+def set_tensor_class(cls):
+    """Make op outputs instances of ``cls`` (tensor.py registers Tensor)."""
+    global _tensor_class
+    _tensor_class = cls
+
+
+def leaf(data):
+    """A new tensor (of the registered class) holding the ndarray ``data``, made by no op."""
+    tensor = Node.__new__(_tensor_class)
+    tensor._record(data, None, None, (), None)
+    return tensor
+
+
+def _shapes(args):
+    return ", ".join(str(a.shape) if isinstance(a, Node) else repr(a) for a in args)
+
+
+def _needed(args, grad_fns):
+    """The gradient functions of the inputs that require grad, None for the others; None
+    if no input requires grad."""
+    grad_fns = grad_fns if type(grad_fns) is tuple else (grad_fns,)
+    kept = tuple([fn if isinstance(a, Node) and a.requires_grad else None for a, fn in zip(args, grad_fns)])
+    return kept if any(kept) else None
+
+
+def primitive(name, rule):
+    """``rule`` (arrays in, ``(result, grad_fns)`` out) as a function on tensors that
+    records the op. Only floating results carry gradients, as in PyTorch."""
+
+    def op(*args, **params):
+        try:
+            result, grad_fns = rule(*[a.data if isinstance(a, Node) else a for a in args], **params)
+        except (ValueError, IndexError, TypeError) as error:
+            raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
+        if type(result) is not np.ndarray:
+            result = np.asarray(result)
+        recorded = current.grad_enabled and result.dtype.kind == "f"
+        out = Node.__new__(_tensor_class)
+        out._record(result, name, params, args, _needed(args, grad_fns) if recorded else None)
+        for watch in current.watchers:
+            watch(out)
+        return out
+
+    op.__name__ = name
+    op.__doc__ = rule.__doc__
+    op.rule = rule
+    return op
+
+
+ops = SimpleNamespace(**{name: primitive(name, getattr(rules, name)) for name in rules.__all__})
+
+
+def reduce_to_shape(grad, shape, op_name):
+    """Sum a gradient over the axes that broadcasting added or stretched, so that it
+    has ``shape``: the one place where broadcasting is undone. Anything else that
+    leaves the shape wrong is a bug in an op's rule, and an error."""
+    extra = grad.ndim - len(shape)
+    if extra >= 0:
+        if extra:
+            grad = np.add.reduce(grad, axis=tuple(range(extra)))
+        stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
+        if stretched:
+            grad = np.add.reduce(grad, axis=stretched, keepdims=True)
+        if grad.shape == shape:
+            return grad
+    raise RuntimeError(f"{op_name}: its backward produced a gradient of shape {grad.shape} "
+                       f"for an input of shape {shape}")

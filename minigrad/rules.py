@@ -1,0 +1,223 @@
+"""The derivative table: each primitive op's forward and local gradient, side by side.
+
+The vocabulary is PyTorch's derivatives.yaml: ``self`` and ``other`` are the input
+arrays, ``result`` the output, ``grad`` the upstream gradient dL/d(result). A rule
+returns the result and, per input, ``grad -> dL/d(input)``: upstream gradient times
+local gradient (the chain rule). A gradient longer than an expression is a named
+helper in backward_helpers.py. Rules never undo broadcasting themselves: the engine
+sums each gradient back to its input's shape (engine.reduce_to_shape). An input may be
+a Python scalar; its gradient function is then never called.
+
+Plain numpy: this module imports nothing of minigrad. Every name in ``__all__``
+becomes an op (``engine.ops.add``). The names ``sum``, ``max``, ``min``, ``abs`` and
+``pow`` are the ops here: rules must not call the Python builtins of those names.
+"""
+
+import math
+
+import numpy as np
+
+from .backward_helpers import (batch_norm_backward, cross_entropy_backward, extreme_backward, index_backward,
+                               matmul_backward_other, matmul_backward_self, pow_backward_self,
+                               sum_backward)
+
+__all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
+           "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "cat", "stack",
+           "cross_entropy", "linear", "batch_norm"]
+
+
+def _log(x):
+    # math.log keeps a Python scalar a Python scalar, which keeps float32 arrays float32
+    return np.log(x) if isinstance(x, np.ndarray) else math.log(x)
+
+
+# ----- element-wise binary (broadcasting) -----
+
+def add(self, other):
+    return self + other, (lambda grad: grad,
+                          lambda grad: grad)
+
+
+def sub(self, other):
+    return self - other, (lambda grad: grad,
+                          lambda grad: -grad)
+
+
+def mul(self, other):
+    return self * other, (lambda grad: grad * other,
+                          lambda grad: grad * self)
+
+
+def div(self, other):
+    return self / other, (lambda grad: grad / other,
+                          lambda grad: -grad * self / (other * other))
+
+
+def pow(self, other):
+    result = self ** other
+    return result, (lambda grad: pow_backward_self(grad, self, other),
+                    lambda grad: grad * result * _log(self))
+
+
+# ----- element-wise unary -----
+
+def neg(self):
+    return -self, lambda grad: -grad
+
+
+def exp(self):
+    result = np.exp(self)
+    return result, lambda grad: grad * result
+
+
+def log(self):
+    return np.log(self), lambda grad: grad / self
+
+
+def tanh(self):
+    result = np.tanh(self)
+    return result, lambda grad: grad * (1 - result * result)
+
+
+def sigmoid(self):
+    # exp of a non-positive number only, so large |x| neither overflows nor warns
+    e = np.exp(-np.abs(self))
+    result = np.where(self >= 0, 1 / (1 + e), e / (1 + e)).astype(self.dtype, copy=False)
+    return result, lambda grad: grad * result * (1 - result)
+
+
+def relu(self):
+    return np.maximum(self, 0), lambda grad: grad * (self > 0)
+
+
+def sqrt(self):
+    result = np.sqrt(self)
+    return result, lambda grad: grad / (2 * result)
+
+
+def abs(self):
+    return np.abs(self), lambda grad: grad * np.sign(self)
+
+
+def copy(self):
+    return self.copy(), lambda grad: grad
+
+
+def cast(self, dtype):
+    return self.astype(dtype), lambda grad: grad.astype(self.dtype)
+
+
+# ----- matrix product -----
+
+def matmul(self, other):
+    if self.ndim == 0 or other.ndim == 0:
+        raise ValueError("both operands need at least one dimension")
+    inner_self, inner_other = self.shape[-1], other.shape[-2] if other.ndim > 1 else other.shape[0]
+    if inner_self != inner_other:
+        raise ValueError(f"inner dimensions differ: {self.shape} @ {other.shape} needs {inner_self} == {inner_other}")
+    return self @ other, (lambda grad: matmul_backward_self(grad, self, other),
+                          lambda grad: matmul_backward_other(grad, self, other))
+
+
+# ----- reductions -----
+
+def sum(self, dim, keepdim):
+    # bools and ints are counted in int64, as in PyTorch
+    total = np.add.reduce(self, axis=dim, keepdims=keepdim) if self.dtype.kind == "f" else \
+        np.sum(self, axis=dim, keepdims=keepdim)
+    return total, lambda grad: sum_backward(grad, self.shape, dim, keepdim)
+
+
+def max(self, dim=None, indices=None, keepdim=False):
+    result = np.maximum.reduce(self, axis=dim, keepdims=keepdim)
+    return result, lambda grad: extreme_backward(grad, self, result, dim, indices)
+
+
+def min(self, dim=None, indices=None, keepdim=False):
+    result = np.minimum.reduce(self, axis=dim, keepdims=keepdim)
+    return result, lambda grad: extreme_backward(grad, self, result, dim, indices)
+
+
+# ----- shape -----
+
+def view(self, shape):
+    return self.reshape(shape), lambda grad: grad.reshape(self.shape)
+
+
+def permute(self, dims):
+    inverse = sorted(range(len(dims)), key=dims.__getitem__)
+    return self.transpose(dims), lambda grad: grad.transpose(inverse)
+
+
+def getitem(self, index):
+    return self[index], lambda grad: index_backward(grad, self.shape, self.dtype, index)
+
+
+def cat(*tensors, dim):
+    edges = np.cumsum([0] + [t.shape[dim] for t in tensors])
+
+    def piece(start, stop):
+        return lambda grad: grad[(slice(None),) * dim + (slice(start, stop),)]
+
+    return np.concatenate(tensors, axis=dim), tuple(piece(*edge) for edge in zip(edges, edges[1:]))
+
+
+def stack(*tensors, dim):
+    def piece(i):
+        return lambda grad: grad[(slice(None),) * dim + (i,)]
+
+    return np.stack(tensors, axis=dim), tuple(piece(i) for i in range(len(tensors)))
+
+
+# ----- fused: one op each, stabler and faster than their compositions -----
+
+def cross_entropy(self, target):
+    """Mean over the rows of -log(softmax(self)[row, target[row]]), the log-sum-exp
+    shifted by the row max."""
+    shifted = self - np.maximum.reduce(self, axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+    result = np.add.reduce(log_probs[np.arange(len(target)), target]) * (-1 / len(target))
+    return result, lambda grad: cross_entropy_backward(grad, log_probs, target)
+
+
+def linear(self, weight, bias=None):
+    """self @ weight.T + bias, PyTorch's layer layout (weight is (out, in))."""
+    result = self @ weight.T
+    if bias is not None:
+        result += bias
+    return result, (lambda grad: grad @ weight,
+                    lambda grad: grad.reshape(-1, grad.shape[-1]).T @ self.reshape(-1, self.shape[-1]),
+                    lambda grad: grad)
+
+
+def _batch_statistics(self, correction):
+    n = self.shape[0]
+    mean = np.add.reduce(self, axis=0) * (1 / n)
+    centred = self - mean
+    sum_squares = np.add.reduce(centred * centred, axis=0)
+    var = sum_squares * (1 / (n - correction)) if n > correction else np.full_like(mean, np.nan)
+    return mean, centred, var, sum_squares
+
+
+def batch_norm(self, weight, bias, running_mean, running_var, training, momentum, eps, correction):
+    """(self - mean) / sqrt(var + eps) * weight + bias, per feature over a batch (N, C).
+
+    Training uses the batch's statistics, the variance divided by n - correction (0 as
+    in PyTorch, 1 as in the lecture), and updates the running statistics in place (the
+    running variance unbiased), as torch.nn.functional.batch_norm does. Evaluation uses
+    the running statistics."""
+    if training:
+        mean, centred, var, sum_squares = _batch_statistics(self, correction)
+        if running_mean is not None:
+            n = self.shape[0]
+            running_mean *= 1 - momentum
+            running_mean += momentum * mean
+            running_var *= 1 - momentum
+            running_var += sum_squares * (momentum / (n - 1 if n > 1 else 1))
+    else:
+        centred, var = self - running_mean, running_var
+    inv_std = (var + eps) ** -0.5
+    normed = centred * inv_std
+    return normed * weight + bias, (lambda grad: batch_norm_backward(grad, weight, normed, inv_std, training, correction),
+                                    lambda grad: grad * normed,
+                                    lambda grad: grad)
