@@ -8,7 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .state import Mode, current
+from .state import Mode
 from .tensor import Tensor
 
 Comparison = namedtuple("Comparison", ["name", "shape", "exact", "approximate", "max_diff", "problem"])
@@ -53,8 +53,8 @@ class retain_grads(Mode):
     """Inside it, every tensor an op makes keeps its ``.grad`` after backward, as if
     ``retain_grad()`` had been called on each (the lecture calls it on 19 by hand)."""
 
-    def _changes(self):
-        return {"watchers": current.watchers + (_retain,)}
+    def _changes(self, modes):
+        return {"watchers": modes.watchers + (_retain,)}
 
 
 def _retain(out):
@@ -126,9 +126,9 @@ class detect_anomaly(Mode):
     tensor. The line is captured only in this mode, so the normal path pays nothing.
     Run both the forward and ``backward()`` inside it."""
 
-    def _changes(self):
-        return {"watchers": current.watchers + (_check_output,),
-                "gradient_checks": current.gradient_checks + (_check_gradient,)}
+    def _changes(self, modes):
+        return {"watchers": modes.watchers + (_check_output,),
+                "gradient_checks": modes.gradient_checks + (_check_gradient,)}
 
 
 def _check_output(out):

@@ -42,7 +42,7 @@ class Node:
     __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
                  "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
 
-    def _record(self, data, op, params, inputs, grad_fns):
+    def _record(self, data, op, params, inputs, grad_fns, scope=()):
         """Set every field: the one place a node is made, for a leaf (op None) or an op's output."""
         self.data = data
         self._grad = None
@@ -54,7 +54,7 @@ class Node:
         self._params = params
         self._inputs = inputs
         self._grad_fns = grad_fns
-        self._scope = current.scope
+        self._scope = scope
         self._seq = _next_seq()
 
     @property
@@ -112,9 +112,17 @@ def _shapes(args):
 def _needed(args, grad_fns):
     """The gradient functions of the inputs that require grad, None for the others; None
     if no input requires grad."""
-    grad_fns = grad_fns if type(grad_fns) is tuple else (grad_fns,)
-    kept = tuple([fn if isinstance(a, Node) and a.requires_grad else None for a, fn in zip(args, grad_fns)])
-    return kept if any(kept) else None
+    # one and two inputs without a loop, as the op wrapper does
+    if type(grad_fns) is not tuple:  # the rule of a one-input op gives a bare function
+        return (grad_fns,) if args[0].requires_grad else None
+    if len(args) == 2:
+        first, second = args
+        needed = (isinstance(first, Node) and first.requires_grad, isinstance(second, Node) and second.requires_grad)
+    else:
+        needed = [isinstance(a, Node) and a.requires_grad for a in args]
+    if all(needed):
+        return grad_fns
+    return tuple([fn if need else None for fn, need in zip(grad_fns, needed)]) if any(needed) else None
 
 
 def primitive(name, rule):
@@ -122,16 +130,24 @@ def primitive(name, rule):
     records the op. Only floating results carry gradients, as in PyTorch."""
 
     def op(*args, **params):
-        try:
-            result, grad_fns = rule(*[a.data if isinstance(a, Node) else a for a in args], **params)
+        try:  # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
+            if len(args) == 1:
+                result, grad_fns = rule(args[0].data, **params)
+            elif len(args) == 2:
+                first, second = args
+                result, grad_fns = rule(first.data if isinstance(first, Node) else first,
+                                        second.data if isinstance(second, Node) else second, **params)
+            else:
+                result, grad_fns = rule(*[a.data if isinstance(a, Node) else a for a in args], **params)
         except (ValueError, IndexError, TypeError) as error:
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
         if type(result) is not np.ndarray:
             result = np.asarray(result)
-        recorded = current.grad_enabled and result.dtype.kind == "f"
+        modes = current.get()
+        recorded = modes.grad_enabled and result.dtype.kind == "f"
         out = Node.__new__(_tensor_class)
-        out._record(result, name, params, args, _needed(args, grad_fns) if recorded else None)
-        for watch in current.watchers:
+        out._record(result, name, params, args, _needed(args, grad_fns) if recorded else None, modes.scope)
+        for watch in modes.watchers:
             watch(out)
         return out
 

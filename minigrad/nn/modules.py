@@ -10,7 +10,7 @@ from .. import functional as F
 from ..creation import default_generator
 from ..dtypes import get_default_dtype
 from ..engine import ops
-from ..state import module_scope
+from ..state import current
 from ..tensor import Tensor
 
 
@@ -54,8 +54,12 @@ class Module:
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
         label = self.__dict__.get("_scope_label") or type(self).__name__
-        with module_scope(label):
+        # set and restored directly, not through a state.Mode: this runs on every module call
+        token = current.set(current.get().inside(label))
+        try:
             return self.forward(*args, **kwargs)
+        finally:
+            current.reset(token)
 
     def named_children(self):
         """(name, module) for each direct submodule, in the order they were set."""
