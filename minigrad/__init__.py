@@ -2,11 +2,12 @@
 
 from . import functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad
-from .creation import (arange, cat, default_generator, full, manual_seed, multinomial, ones,
-                       ones_like, rand, randint, randn, stack, tensor, zeros, zeros_like)
+from .creation import (arange, cat, full, manual_seed, multinomial, ones, ones_like, rand, rand_like,
+                       randint, randn, randn_like, randperm, stack, tensor, zeros, zeros_like)
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .gradcheck import GradcheckError, gradcheck
+from .random import Generator, default_generator
 from .serialization import load, save
 from .tensor import (Tensor, ValuesIndices, bool_, float16, float32, float64, get_default_dtype,
                      int32, int64, set_default_dtype, uint8)
