@@ -1,14 +1,15 @@
 """minigrad: a micro autograd engine with a PyTorch-like Tensor on top of numpy."""
 
 from . import functional, nn, optim
-from .creation import (arange, cat, default_generator, full, manual_seed, multinomial, ones, ones_like, rand,
-                       randint, randn, stack, tensor, zeros, zeros_like)
+from .creation import (arange, cat, full, manual_seed, multinomial, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, randperm, stack, tensor, zeros, zeros_like)
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
 from .functions import (abs, argmax, argmin, exp, flatten, log, logsumexp, matmul, max, mean, min, permute,
                         pow, relu, reshape, sigmoid, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
 from .gradcheck import GradcheckError, gradcheck
+from .random import Generator, default_generator
 from .serialization import load, save
 from .state import enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor
@@ -19,7 +20,8 @@ __version__ = "0.1.0"
 __all__ = [
     "functional", "nn", "optim",
     "Tensor", "ValuesIndices", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
-    "rand", "randn", "randint", "multinomial", "manual_seed", "default_generator", "cat", "stack",
+    "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "multinomial", "manual_seed",
+    "default_generator", "Generator", "cat", "stack",
     "bool_", "float16", "float32", "float64", "int32", "int64", "uint8", "get_default_dtype", "set_default_dtype",
     "abs", "argmax", "argmin", "exp", "flatten", "log", "logsumexp", "matmul", "max", "mean", "min", "permute",
     "pow", "relu", "reshape", "sigmoid", "sqrt", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var",

@@ -1,29 +1,58 @@
 """Making tensors: from data, filled with a value, ranges and random numbers.
 
-Random factories take ``generator=``, a ``numpy.random.Generator``; without it they
-use minigrad's own generator, which ``manual_seed`` resets.
+Random factories take ``generator=``: a ``minigrad.Generator`` gives PyTorch's numbers for
+the same seed (see ``minigrad.random``), a ``numpy.random.Generator`` numpy's; without one they
+use ``minigrad.random.default_generator``, which ``manual_seed`` seeds.
 """
 
 import numpy as np
 
+from . import random
 from .arguments import shape_argument
 from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
-_generator = np.random.default_rng()
+_nn_generator = np.random.default_rng()  # for nn initialisers, which still draw numpy numbers
 
 
 def manual_seed(seed):
-    """Reset minigrad's default random generator; returns it."""
-    global _generator
-    _generator = np.random.default_rng(seed)
-    return _generator
+    """Seed the default generator and return it, as ``torch.manual_seed`` does (and the numpy
+    generator nn initialisers draw from when given none)."""
+    global _nn_generator
+    _nn_generator = np.random.default_rng(int(seed) % 2 ** 64)
+    return random.manual_seed(seed)
 
 
 def default_generator():
-    """The ``numpy.random.Generator`` random factories use when given none."""
-    return _generator
+    """The ``numpy.random.Generator`` nn initialisers use when given none."""
+    return _nn_generator
+
+
+def _numpy_multinomial(rng, weights, num_samples, replacement):
+    rows = np.atleast_2d(weights).astype(np.float64)
+    drawn = np.stack([rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()) for row in rows])
+    return drawn if weights.ndim > 1 else drawn[0]
+
+
+_NUMPY_DRAWS = {
+    "normal": lambda rng, shape, dtype: rng.standard_normal(shape, dtype=dtype),
+    "uniform": lambda rng, shape, dtype: rng.random(shape, dtype=dtype),
+    "randint": lambda rng, low, high, shape, dtype: rng.integers(low, high, size=shape, dtype=dtype),
+    "randperm": lambda rng, n, dtype: rng.permutation(n).astype(dtype),
+    "multinomial": _numpy_multinomial,
+}
+
+
+def _draw(kind, name, generator, *args):
+    """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
+    ``numpy.random.Generator``, from numpy."""
+    if isinstance(generator, np.random.Generator):
+        return _NUMPY_DRAWS[kind](generator, *args)
+    if generator is not None and not isinstance(generator, random.Generator):
+        raise TypeError(f"{name}: generator must be a minigrad.Generator or a numpy.random.Generator, "
+                        f"not {type(generator).__name__}")
+    return getattr(random, kind)(generator or random.default_generator, *args)
 
 
 def tensor(data, dtype=None, requires_grad=False, label=None):
@@ -73,18 +102,30 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
 
 
+def _float_dtype(dtype):
+    return np.dtype(dtype or get_default_dtype())
+
+
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the standard normal distribution."""
-    dtype = np.dtype(dtype or get_default_dtype())
-    data = (generator or _generator).standard_normal(shape_argument(size), dtype=dtype)
+    data = _draw("normal", "randn", generator, shape_argument(size), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
-    dtype = np.dtype(dtype or get_default_dtype())
-    data = (generator or _generator).random(shape_argument(size), dtype=dtype)
+    data = _draw("uniform", "rand", generator, shape_argument(size), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
+
+
+def randn_like(other, generator=None, dtype=None, requires_grad=False):
+    """Standard normal samples of ``other``'s shape and dtype."""
+    return randn(other.shape, generator=generator, dtype=dtype or other.dtype, requires_grad=requires_grad)
+
+
+def rand_like(other, generator=None, dtype=None, requires_grad=False):
+    """Uniform samples on [0, 1) of ``other``'s shape and dtype."""
+    return rand(other.shape, generator=generator, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
 def randint(low, high=None, size=None, generator=None, dtype=None):
@@ -94,19 +135,30 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         low, high, size = 0, low, high
     if size is None:
         raise TypeError("randint: needs a size, as randint(high, size) or randint(low, high, size)")
-    data = (generator or _generator).integers(low, high, size=shape_argument((size,)), dtype=dtype or np.int64)
-    return Tensor(data)
+    if high <= low:
+        raise ValueError(f"randint: low ({low}) must be less than high ({high})")
+    return Tensor(_draw("randint", "randint", generator, low, high, shape_argument((size,)), dtype or np.int64))
+
+
+def randperm(n, generator=None, dtype=None):
+    """A random permutation of the integers 0 to n - 1."""
+    if n < 0:
+        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    return Tensor(_draw("randperm", "randperm", generator, int(n), dtype or np.int64))
 
 
 def multinomial(probs, num_samples=1, replacement=False, generator=None):
     """Indices drawn with the given (unnormalised) probabilities, per row; as in PyTorch."""
-    rng = generator or _generator
-    weights = np.asarray(probs.data if isinstance(probs, Tensor) else probs, dtype=np.float64)
+    weights = np.asarray(probs.data if isinstance(probs, Tensor) else probs)
+    if weights.dtype.kind != "f":
+        weights = weights.astype(get_default_dtype())
     rows = np.atleast_2d(weights)
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
         raise ValueError("multinomial: probabilities must be finite, non-negative and not all zero in a row")
-    drawn = np.stack([rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()) for row in rows])
-    return Tensor(drawn if weights.ndim > 1 else drawn[0])
+    if not replacement and num_samples > (rows > 0).sum(axis=1).min():
+        raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row "
+                         f"with fewer non-zero probabilities")
+    return Tensor(_draw("multinomial", "multinomial", generator, weights, num_samples, replacement))
 
 
 def _sequence_op(op, name, tensors, dim):
