@@ -86,6 +86,8 @@ def test_module_list_is_a_list_of_modules():
         layers(mg.zeros(1))
     with pytest.raises(TypeError, match="int is not a Module subclass"):
         nn.ModuleList([3])
+    with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
+        layers["a"]
 
 
 def test_module_dict_is_a_dict_of_modules():

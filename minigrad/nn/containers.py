@@ -2,6 +2,7 @@
 are attributes named "0", "1", ... (or by key), so parameters, state dicts and modes
 reach them as any submodule: ``layers.0.weight``."""
 
+import operator
 from collections import OrderedDict
 
 from .modules import Module
@@ -52,7 +53,7 @@ class _ModuleSequence(Module):
 
 def _position(index, length):
     """``index`` (an int, possibly negative) as a position in [0, length); IndexError as torch."""
-    index = index.__index__()
+    index = operator.index(index)  # TypeError for a str or a float, as a list
     if not -length <= index < length:
         raise IndexError(f"index {index} is out of range")
     return index % length

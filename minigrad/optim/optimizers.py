@@ -4,7 +4,8 @@ import numpy as np
 
 
 def gradient_of(p):
-    """``p``'s gradient as an ndarray, or None: the one place the optimisers read ``.grad``."""
+    """``p``'s gradient as an ndarray, or None: the one place the optimisers read ``.grad``
+    (a call per parameter costs less than building a list of pairs)."""
     return p.grad
 
 
