@@ -2,6 +2,8 @@
 and gradients (float64), a settable learning rate, zero_grad, and parameters
 without a gradient left alone."""
 
+import re
+
 import numpy as np
 import pytest
 
@@ -60,12 +62,30 @@ SETTINGS = [
     pytest.param(lambda ps: optim.SGD(ps, lr=0.05, momentum=0.8, weight_decay=0.1),
                  lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.8, weight_decay=0.1),
                  id="sgd momentum weight decay"),
+    pytest.param(lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.3),
+                 lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, dampening=0.3), id="sgd dampening"),
+    pytest.param(lambda ps: optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+                 lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.9, nesterov=True), id="sgd nesterov"),
+    pytest.param(lambda ps: optim.SGD(ps, lr=0.05, momentum=0.7, nesterov=True, weight_decay=0.1),
+                 lambda ps: torch.optim.SGD(ps, lr=0.05, momentum=0.7, nesterov=True, weight_decay=0.1),
+                 id="sgd nesterov weight decay"),
+    pytest.param(lambda ps: optim.SGD(ps, momentum=0.5, dampening=0.5, weight_decay=0.2),
+                 lambda ps: torch.optim.SGD(ps, momentum=0.5, dampening=0.5, weight_decay=0.2),
+                 id="sgd default lr dampening weight decay"),
     pytest.param(lambda ps: optim.Adam(ps),
                  lambda ps: torch.optim.Adam(ps), id="adam"),
     pytest.param(lambda ps: optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6),
                  lambda ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-6), id="adam settings"),
     pytest.param(lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1),
                  lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1), id="adam weight decay"),
+    pytest.param(lambda ps: optim.AdamW(ps),
+                 lambda ps: torch.optim.AdamW(ps), id="adamw"),
+    pytest.param(lambda ps: optim.AdamW(ps, lr=0.05, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.3),
+                 lambda ps: torch.optim.AdamW(ps, lr=0.05, betas=(0.8, 0.9), eps=1e-6, weight_decay=0.3),
+                 id="adamw settings"),
+    pytest.param(lambda ps: optim.Adam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+                 lambda ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1, decoupled_weight_decay=True),
+                 id="adam decoupled weight decay"),
 ]
 
 
@@ -170,7 +190,8 @@ def test_an_optimiser_trains_a_model_from_its_parameters_generator():
 
 def test_float32_parameters_stay_float32():
     p = nn.Parameter(np.ones(3, dtype=np.float32))
-    for opt in (optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.1), optim.Adam([p], weight_decay=0.1)):
+    for opt in (optim.SGD([p], lr=0.1, momentum=0.9, weight_decay=0.1), optim.Adam([p], weight_decay=0.1),
+                optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), optim.AdamW([p])):
         p.grad = np.ones(3, dtype=np.float32)
         opt.step()
         assert p.data.dtype == np.float32
@@ -179,3 +200,33 @@ def test_float32_parameters_stay_float32():
 def test_an_empty_parameter_list_is_an_error():
     with pytest.raises(ValueError, match="empty"):
         optim.SGD([], lr=0.1)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda ps: optim.SGD(ps, lr=0.1, nesterov=True), "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, dampening=0.1, nesterov=True),
+     "Nesterov momentum requires a momentum and zero dampening"),
+    (lambda ps: optim.SGD(ps, lr=-0.1), "Invalid learning rate: -0.1"),
+    (lambda ps: optim.SGD(ps, lr=0.1, momentum=-1), "Invalid momentum value: -1"),
+    (lambda ps: optim.SGD(ps, lr=0.1, weight_decay=-1), "Invalid weight_decay value: -1"),
+    (lambda ps: optim.AdamW(ps, lr=-0.1), "Invalid learning rate: -0.1"),
+    (lambda ps: optim.AdamW(ps, eps=-0.1), "Invalid epsilon value: -0.1"),
+    (lambda ps: optim.AdamW(ps, betas=(1.0, 0.9)), "Invalid beta parameter at index 0: 1.0"),
+    (lambda ps: optim.Adam(ps, betas=(0.9, -0.1)), "Invalid beta parameter at index 1: -0.1"),
+    (lambda ps: optim.AdamW(ps, weight_decay=-0.1), "Invalid weight_decay value: -0.1"),
+], ids=["nesterov without momentum", "nesterov with dampening", "negative lr", "negative momentum",
+        "negative weight decay", "adamw lr", "adamw eps", "beta 0", "beta 1", "adamw weight decay"])
+def test_settings_torch_rejects_are_rejected_with_its_message(make, message):
+    for library in (optim, torch.optim) if torch else (optim,):
+        with pytest.raises(ValueError, match=re.escape(message)):
+            make([nn.Parameter(np.zeros(2))] if library is optim else [torch.zeros(2, requires_grad=True)])
+
+
+def test_adamw_defaults_are_torchs_and_shrink_a_parameter_without_moving_it_otherwise():
+    p = nn.Parameter(np.array([2.0, -4.0]))
+    opt = optim.AdamW([p])
+    group = opt.param_groups[0]
+    assert (group["lr"], group["betas"], group["eps"], group["weight_decay"]) == (1e-3, (0.9, 0.999), 1e-8, 1e-2)
+    p.grad = np.zeros(2)  # a zero gradient: only the decay acts
+    opt.step()
+    np.testing.assert_allclose(p.data, np.array([2.0, -4.0]) * (1 - 1e-3 * 1e-2), rtol=1e-15)

@@ -1,8 +1,10 @@
 """Layers and models, as in ``torch.nn``."""
 
 from . import functional
-from .modules import (BatchNorm1d, Embedding, Flatten, Linear, Module, Parameter, ReLU, Sequential,
-                      Tanh)
+from .activation import ReLU, Sigmoid, Softmax, Tanh
+from .containers import ModuleDict, ModuleList, Sequential
+from .modules import Dropout, Embedding, Flatten, Identity, Linear, Module, Parameter
+from .normalization import BatchNorm1d, LayerNorm
 
-__all__ = ["functional", "BatchNorm1d", "Embedding", "Flatten", "Linear", "Module", "Parameter",
-           "ReLU", "Sequential", "Tanh"]
+__all__ = ["functional", "BatchNorm1d", "Dropout", "Embedding", "Flatten", "Identity", "LayerNorm", "Linear",
+           "Module", "ModuleDict", "ModuleList", "Parameter", "ReLU", "Sequential", "Sigmoid", "Softmax", "Tanh"]

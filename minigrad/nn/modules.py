@@ -7,8 +7,8 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import functional as F
-from ..creation import default_generator
-from ..dtypes import get_default_dtype
+from ..creation import default_generator, rand
+from ..dtypes import float64, get_default_dtype
 from ..engine import ops
 from ..state import current
 from ..tensor import Tensor
@@ -38,6 +38,21 @@ class Module:
         if isinstance(value, Parameter) and value.label is None:
             value.label = name
         object.__setattr__(self, name, value)
+
+    def add_module(self, name, module):
+        """Set ``module`` (a Module, or None) as the submodule ``name``, with torch's
+        checks: a string without ".", not empty, and not an attribute of another kind."""
+        if not isinstance(name, str):
+            raise TypeError(f"module name should be a string. Got {type(name).__name__}")
+        if not (module is None or isinstance(module, Module)):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        if "." in name:
+            raise KeyError(f"module name can't contain \".\", got: {name}")
+        if not name:
+            raise KeyError('module name can\'t be empty string ""')
+        if hasattr(self, name) and not isinstance(self.__dict__.get(name), Module):
+            raise KeyError(f"attribute '{name}' already exists")
+        setattr(self, name, module)
 
     def register_buffer(self, name, tensor):
         """Keep ``tensor`` as state that is saved and loaded but not trained (as
@@ -195,56 +210,15 @@ class Embedding(Module):
         data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
+        # as unsigned integers negative indices are huge: one comparison catches both ends
+        if data.size and np.maximum.reduce(data.astype(np.uint64, copy=False), axis=None) >= self.num_embeddings:
+            raise IndexError(f"Embedding: index out of range: indices of shape {data.shape} must lie in "
+                             f"[0, {self.num_embeddings - 1}] for a table of {self.num_embeddings} rows")
         return ops.getitem(self.weight, index=data)  # weight[data], without re-checking the index
 
     def extra_repr(self):
         """The table's size."""
         return f"{self.num_embeddings}, {self.embedding_dim}"
-
-
-class BatchNorm1d(Module):
-    """Batch normalisation over (N, C) inputs with a learnt gain (``weight``) and bias.
-
-    The variance convention is explicit: ``correction=0`` (default) divides the batch
-    variance by n, as PyTorch does; ``correction=1`` divides by n - 1 (Bessel), as the
-    lecture does. The running variance is always the unbiased one, as in PyTorch.
-    Training normalises with the batch's statistics and updates the running ones
-    (``momentum``); evaluation uses the running ones."""
-
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, correction=0, dtype=None):
-        self.num_features, self.eps, self.momentum, self.correction = num_features, eps, momentum, correction
-        dtype = dtype or get_default_dtype()
-        self.weight = Parameter(np.ones(num_features, dtype=dtype))
-        self.bias = Parameter(np.zeros(num_features, dtype=dtype))
-        self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
-        self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
-
-    def forward(self, x):
-        """Normalise ``x`` of shape (N, C) with the batch's statistics in training mode
-        (updating the running ones), with the running ones in evaluation mode."""
-        return F.batch_norm(x, self.running_mean, self.running_var, self.weight, self.bias,
-                            training=self.training, momentum=self.momentum, eps=self.eps,
-                            correction=self.correction)
-
-    def extra_repr(self):
-        """The number of features and the settings."""
-        return f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, correction={self.correction}"
-
-
-class Tanh(Module):
-    """Element-wise tanh."""
-
-    def forward(self, x):
-        """``x.tanh()``."""
-        return x.tanh()
-
-
-class ReLU(Module):
-    """Element-wise max(x, 0)."""
-
-    def forward(self, x):
-        """``x.relu()``."""
-        return x.relu()
 
 
 class Flatten(Module):
@@ -258,24 +232,38 @@ class Flatten(Module):
         return x.flatten(self.start_dim, self.end_dim)
 
 
-class Sequential(Module):
-    """Modules applied one after another; indexable, named "0", "1", ..."""
 
-    def __init__(self, *modules):
-        for index, module in enumerate(modules):
-            setattr(self, str(index), module)
+class Identity(Module):
+    """Returns its input; takes (and ignores) any arguments, as in PyTorch."""
 
-    def __getitem__(self, index):
-        return list(self.children())[index]
-
-    def __len__(self):
-        return len(list(self.children()))
-
-    def __iter__(self):
-        return self.children()
+    def __init__(self, *args, **kwargs):
+        pass
 
     def forward(self, x):
-        """``x`` through each module in turn."""
-        for module in self.children():
-            x = module(x)
+        """``x`` itself."""
         return x
+
+
+class Dropout(Module):
+    """In training, zero each element with probability ``p`` and scale the rest by
+    1/(1 - p); in evaluation, the identity. The mask is ``rand < 1 - p`` drawn in
+    float64 from ``generator`` (as ``mg.rand`` takes it), the draw PyTorch makes.
+    ``inplace`` is accepted; the result is always a new tensor."""
+
+    def __init__(self, p=0.5, inplace=False, generator=None):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p, self.inplace, self.generator = p, inplace, generator
+
+    def forward(self, x):
+        """``x`` times the scaled random mask in training, ``x`` in evaluation."""
+        if not self.training or self.p == 0:
+            return x
+        if self.p == 1:
+            return x * 0.0
+        keep = rand(*x.shape, generator=self.generator, dtype=float64).data < 1 - self.p
+        return x * Tensor((keep / (1 - self.p)).astype(x.dtype, copy=False))
+
+    def extra_repr(self):
+        """The probability and ``inplace``."""
+        return f"p={self.p}, inplace={self.inplace}"
