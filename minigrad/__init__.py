@@ -7,7 +7,7 @@ from .creation import (arange, cat, default_generator, full, manual_seed, multin
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .gradcheck import GradcheckError, gradcheck
-from .serialization import load, save
+from .serialization import SerializationError, load, save
 from .tensor import (Tensor, ValuesIndices, bool_, float16, float32, float64, get_default_dtype,
                      int32, int64, set_default_dtype, uint8)
 
