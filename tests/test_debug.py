@@ -16,8 +16,7 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import autograd
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-import makemore  # noqa: E402  (found through the path above)
+import lecture  # examples/lecture.py, on sys.path through conftest.py
 from helpers import requires_torch, torch  # noqa: E402
 
 # numpy warns of the very overflows and divisions by zero these tests make on purpose
@@ -40,8 +39,8 @@ def leaf(*values, label=None):
 def lecture_setup(seed=42):
     """The lecture's MLP (64 hidden) under the lecture's parameter names, and a random batch of 32."""
     rng = np.random.default_rng(seed)
-    model = makemore.MLP(27, n_hidden=64, generator=rng)
-    return model, makemore.lecture_parameters(model), rng.integers(0, 27, (32, 3)), rng.integers(0, 27, 32)
+    model = lecture.MLP(27, n_hidden=64, generator=rng)
+    return model, lecture.lecture_parameters(model), rng.integers(0, 27, (32, 3)), rng.integers(0, 27, 32)
 
 
 @pytest.fixture(autouse=True)
@@ -56,14 +55,14 @@ def modes_off_after_each_test():
 
 def test_retain_grads_keeps_every_intermediate_of_the_lecture_as_retain_grad_does():
     model, params, Xb, Yb = lecture_setup()
-    by_hand = makemore.chunked_forward(params, Xb, Yb)  # 20 retain_grad() calls
+    by_hand = lecture.chunked_forward(params, Xb, Yb)  # 20 retain_grad() calls
     by_hand["loss"].backward()
     expected = {name: by_hand[name].grad for name in INTERMEDIATES}
     for p in params.values():
         p.grad = None
 
     with mg.retain_grads():
-        t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+        t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
 
     assert len(INTERMEDIATES) == 19 and set(t) == set(INTERMEDIATES) | {"loss"}
@@ -75,7 +74,7 @@ def test_retain_grads_keeps_every_intermediate_of_the_lecture_as_retain_grad_doe
 
 def test_without_retain_grads_the_lecture_keeps_no_intermediate_gradient():
     model, params, Xb, Yb = lecture_setup()
-    t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+    t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
     assert all(t[name].grad is None for name in INTERMEDIATES)
     assert all(p.grad is not None for p in params.values())
@@ -214,9 +213,9 @@ def test_compare_table_passes_the_tolerances():
 def test_compare_table_over_the_lecture_with_retain_grads():
     model, params, Xb, Yb = lecture_setup()
     with mg.retain_grads():
-        t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+        t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
-    mine = makemore.chunked_manual_backward(t, params, Xb, Yb)
+    mine = lecture.chunked_manual_backward(t, params, Xb, Yb)
     rows = mg.compare_table([(name, mine[name], t[name]) for name in INTERMEDIATES]
                             + [(name, mine[name], p) for name, p in params.items()], rtol=1e-4, atol=1e-6)
     assert all(row.approximate for row in rows), "\n".join(map(str, rows))
@@ -330,7 +329,7 @@ def test_a_blown_up_learning_rate_in_the_makemore_mlp_is_caught_in_its_layer():
     assert message.startswith("detect_anomaly: forward of linear inside MLP > hidden: Linear made ")
     assert "(inputs: (32, 30), 'weight' (64, 30), 'bias' (64,)); its inputs are all finite" in message
     assert info.value.tensor._op == "linear" and info.value.tensor._scope == ("MLP", "hidden: Linear")
-    assert re.search(r"makemore\.py:\d+ in preactivation: ", info.value.origin)  # the model's code calls hidden
+    assert re.search(r"lecture\.py:\d+ in preactivation: ", info.value.origin)  # the model's code calls hidden
 
 
 def test_an_anomaly_error_survives_pickling_without_its_graph():

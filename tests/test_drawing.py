@@ -16,8 +16,8 @@ import minigrad as mg
 import minigrad.functional as F
 from minigrad import drawing, nn
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-import makemore  # noqa: E402  (found through the path above)
+import lecture  # examples/lecture.py, on sys.path through conftest.py
+import makemore
 
 SVG = "{http://www.w3.org/2000/svg}"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -219,10 +219,10 @@ def test_a_collapsed_module_is_one_box_and_what_leaves_it_stays():
 
 
 def test_the_lecture_graph_shows_the_lecture_names():
-    model = makemore.MLP(27, generator=np.random.default_rng(0))
+    model = lecture.MLP(27, generator=np.random.default_rng(0))
     Xb, Yb = np.zeros((4, 3), dtype=np.int64), np.arange(4)
-    params = makemore.lecture_parameters(model)
-    t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+    params = lecture.lecture_parameters(model)
+    t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     source = t["loss"].draw(names={**params, "Xb": Xb, "Yb": Yb}).source
     names = {label(source, node).split("|")[0] for node in nodes(source)}
     assert set(t) | set(params) | {"Xb", "Yb"} <= names

@@ -4,39 +4,44 @@ per gradient in --check), the files of a run, sampling, and the command line's
 one-line errors."""
 
 import argparse
-import importlib.util
 import io
 import json
 import math
+import os
+import re
 import random
+import signal
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+import zipfile
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+import lecture
+import makemore
 import minigrad as mg
+from helpers import torch
 
 ROOT = Path(__file__).resolve().parents[1]
 MAKEMORE = ROOT / "examples" / "makemore.py"
-NAMES = ROOT.parent / "shared" / "data" / "names.txt"  # makemore's names.txt, 32,033 names
+NAMES = ROOT / "examples" / "data" / "names.txt"  # makemore's names.txt, 32,033 names, shipped
 
 INTERMEDIATES = ["emb", "embcat", "hprebn", "bnmeani", "bndiff", "bndiff2", "bnvar", "bnvar_inv", "bnraw",
                  "hpreact", "h", "logits", "logit_maxes", "norm_logits", "counts", "counts_sum",
                  "counts_sum_inv", "probs", "logprobs"]
 PARAMETERS = ["C", "W1", "b1", "W2", "b2", "bngain", "bnbias"]
+# the script imports this checkout's minigrad, installed or not
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
 FLAGS = ["--data", "--steps", "--batch-size", "--block-size", "--n-embd", "--n-hidden", "--backward", "--seed",
-         "--samples", "--check", "--load", "--out"]
+         "--samples", "--check", "--graph", "--load", "--out"]
 
 
 @pytest.fixture(scope="module")
 def mm():
-    spec = importlib.util.spec_from_file_location("makemore", MAKEMORE)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return makemore
 
 
 @pytest.fixture(scope="module")
@@ -144,10 +149,9 @@ def test_read_words_and_its_errors(mm, tmp_path):
         mm.build_dataset(["a-b"], {".": 0, "a": 1, "b": 2}, 3)
 
 
-def test_default_words_are_on_the_machine(mm):
-    words = mm.default_words()
-    assert len(words) > 5000 and words == sorted(set(words))
-    assert all(w.isascii() and w.isalpha() and w.islower() for w in words)
+def test_the_default_data_is_the_shipped_names_txt_with_its_licence(mm):
+    assert Path(mm.parse_args([]).data) == NAMES
+    assert "MIT License" in (NAMES.parent / "names.LICENSE").read_text()
 
 
 # ----- training -----
@@ -190,8 +194,8 @@ def test_manual_gradients_equal_the_engines(mm, data, dtype, tolerance):
         params = mm.lecture_parameters(model)
         assert params["W1"].dtype == getattr(mg, dtype)
         ix = np.random.default_rng(2).integers(0, Xtr.shape[0], 32)
-        engine_loss = mm.engine_step(params, model, Xtr[ix], Ytr[ix])
-        manual_loss, grads = mm.manual_gradients(params, Xtr[ix], Ytr[ix])
+        engine_loss = lecture.engine_step(params, model, Xtr[ix], Ytr[ix])
+        manual_loss, grads = lecture.manual_gradients(params, Xtr[ix], Ytr[ix])
     finally:
         mg.set_default_dtype(mg.float32)
     assert set(grads) == set(PARAMETERS)
@@ -231,10 +235,11 @@ def test_check_gradients_in_float64_are_tight(mm, data, float64):
 
 def test_run_writes_model_loss_curve_and_metrics(trained):
     directory, figures, printed = trained
-    assert sorted(p.name for p in directory.iterdir()) == ["loss.svg", "metrics.json", "model.npz"]
+    assert sorted(p.name for p in directory.iterdir()) == ["loss.png", "loss.svg", "metrics.json", "model.npz"]
     root = ElementTree.parse(directory / "loss.svg").getroot()
     assert root.tag.endswith("svg")
-    assert root.findall(".//{http://www.w3.org/2000/svg}polyline")
+    assert root.findall(".//{http://www.w3.org/2000/svg}path")  # matplotlib's axes, ticks and curve
+    assert (directory / "loss.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     metrics = json.loads((directory / "metrics.json").read_text())
     for key in ("train_loss", "val_loss", "test_loss"):
         assert metrics[key] == figures[key]
@@ -286,9 +291,9 @@ def test_sampling_is_reproducible_and_made_of_the_vocabulary(mm, trained):
     assert not model.training  # eval mode: BatchNorm's running statistics for one context at a time
 
 
-def test_run_without_data_uses_the_built_in_names(mm):
+def test_run_without_data_uses_the_shipped_names(mm):
     figures, printed = run_cli(mm, "--steps", 20, "--n-hidden", 16, "--samples", 2)
-    assert printed.startswith("5163 names, vocabulary of 27")
+    assert printed.startswith("32033 names, vocabulary of 27")
     assert len(figures["samples"]) == 2 and math.isfinite(figures["val_loss"])
 
 
@@ -296,8 +301,8 @@ def test_progress_bar_shows_the_running_loss(mm):
     err = io.StringIO()
     mm.run(mm.parse_args(["--data", str(NAMES), "--steps", "30", "--n-hidden", "16", "--samples", "0"]),
            out=io.StringIO(), err=err)
-    last = err.getvalue().strip().splitlines()[-1]
-    assert "step 30/30" in last and "loss " in last
+    last = err.getvalue().replace("\r", "\n").strip().splitlines()[-1]
+    assert "30/30" in last and "loss " in last and "step/s" in last  # tqdm: steps, rate, running loss
 
 
 # ----- the command line -----
@@ -322,18 +327,40 @@ def test_help_explains_every_flag(mm, monkeypatch, capsys):
         assert action.help, f"{action.option_strings} has no help text"
         assert action.option_strings[-1] in printed
 
-    result = subprocess.run([sys.executable, str(MAKEMORE), "--help"], capture_output=True, text=True, cwd=ROOT)
+    result = script("--help")
     assert result.returncode == 0, result.stderr
     assert all(flag in result.stdout for flag in flags)
 
 
+def script(*argv, timeout=120):
+    """examples/makemore.py run as a user runs it, in a new process."""
+    return subprocess.run([sys.executable, str(MAKEMORE), *map(str, argv)], capture_output=True, text=True,
+                          cwd=ROOT, env=ENV, timeout=timeout)
+
+
+def torch_file(path):
+    torch.save({"weight": torch.ones(2)}, path)
+
+
+def torch_like_file(path):
+    # what torch.save writes (a zip of a pickle and raw storages), for machines without torch
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("archive/data/0", b"\x00" * 8)
+
+
 @pytest.fixture(scope="module")
-def bad_data(tmp_path_factory):
+def bad_data(tmp_path_factory, trained):
     directory = tmp_path_factory.mktemp("bad")
     ok = [f"name{c}" for c in "abcdefghijkl"]
     (directory / "empty.txt").write_text("\n  \n")
     (directory / "accent.txt").write_text("\n".join(ok + ["zoë"]) + "\n", encoding="utf-8")
     (directory / "dash.txt").write_text("\n".join(ok + ["a-b"]) + "\n")
+    (directory / "empty.npz").write_bytes(b"")
+    model = (trained[0] / "model.npz").read_bytes()
+    (directory / "truncated.npz").write_bytes(model[: len(model) // 2])
+    (torch_file if torch is not None else torch_like_file)(directory / "weights.pt")
+    (directory / "a file").write_text("not a folder")
     return directory
 
 
@@ -342,28 +369,85 @@ CLI_ERRORS = [
     pytest.param(lambda d, model: ["--data", d / "empty.txt"], "empty", id="empty data file"),
     pytest.param(lambda d, model: ["--block-size", "0"], "--block-size", id="block size 0"),
     pytest.param(lambda d, model: ["--batch-size", "1"], "--batch-size", id="batch size 1"),
+    pytest.param(lambda d, model: ["--seed", "-1"], "--seed", id="negative seed"),
+    pytest.param(lambda d, model: ["--n-hidden", "10000000000"], "memory", id="a model too big for memory"),
+    pytest.param(lambda d, model: ["--batch-size", "100000000000"], "memory", id="a batch too big for memory"),
     pytest.param(lambda d, model: ["--frobnicate"], "--frobnicate", id="unknown flag"),
     pytest.param(lambda d, model: ["--backward", "magic"], "--backward", id="unknown backward"),
     pytest.param(lambda d, model: ["--steps", "many"], "--steps", id="not a number"),
+    pytest.param(lambda d, model: ["--out", d / "a file"], "is a file", id="--out names a file"),
+    pytest.param(lambda d, model: ["--out", d / "a file" / "run"], "cannot write", id="--out cannot be made"),
+    pytest.param(lambda d, model: ["--graph", d / "no such folder" / "step.svg"], "cannot write",
+                 id="--graph in a missing folder"),
+    pytest.param(lambda d, model: ["--graph", d / "a folder.svg"], "is a folder", id="--graph names a folder"),
+    pytest.param(lambda d, model: ["--graph", d / "step.pdf"], ".svg or a .png", id="--graph of another format"),
     pytest.param(lambda d, model: ["--data", d / "accent.txt", "--load", model, "--steps", "0"], "'ë'",
                  id="character outside the vocabulary: accent"),
     pytest.param(lambda d, model: ["--data", d / "dash.txt", "--load", model, "--steps", "0"], "'-'",
                  id="character outside the vocabulary: dash"),
-    pytest.param(lambda d, model: ["--data", NAMES, "--load", d / "nothing.npz", "--steps", "0"], "nothing.npz",
+    pytest.param(lambda d, model: ["--load", d / "nothing.npz", "--steps", "0"], "nothing.npz",
                  id="missing model file"),
-    pytest.param(lambda d, model: ["--data", NAMES, "--load", NAMES, "--steps", "0"], "cannot load",
-                 id="not a model file"),
+    pytest.param(lambda d, model: ["--load", NAMES, "--steps", "0"], "names.txt", id="a text file as the model"),
+    pytest.param(lambda d, model: ["--load", d / "empty.npz", "--steps", "0"], "empty.npz", id="an empty .npz"),
+    pytest.param(lambda d, model: ["--load", d / "truncated.npz", "--steps", "0"], "truncated.npz",
+                 id="a truncated .npz"),
+    pytest.param(lambda d, model: ["--load", d / "weights.pt", "--steps", "0"], "weights.pt", id="a torch file"),
 ]
 
 
 @pytest.mark.parametrize("make_argv, mentions", CLI_ERRORS)
 def test_cli_errors_are_one_line_with_status_2(bad_data, trained, make_argv, mentions):
-    argv = [str(a) for a in make_argv(bad_data, trained[0] / "model.npz")]
-    result = subprocess.run([sys.executable, str(MAKEMORE), *argv], capture_output=True, text=True, cwd=ROOT,
-                            timeout=120)
+    (bad_data / "a folder.svg").mkdir(exist_ok=True)
+    result = script(*make_argv(bad_data, trained[0] / "model.npz"))
     assert result.returncode == 2, result.stderr
-    assert "Traceback" not in result.stderr
+    assert "Traceback" not in result.stderr and "allow_pickle" not in result.stderr
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
     assert lines[0].startswith("makemore.py: error:"), lines[0]
     assert mentions in lines[0]
+    assert not result.stdout  # refused before reading the data, or before training
+
+
+# ----- Ctrl-C -----
+
+def interrupted_run(*argv):
+    """The script training for a long time, sent SIGINT (Ctrl-C) once its progress bar
+    shows a step done; its exit status and the lines of its stderr."""
+    process = subprocess.Popen([sys.executable, str(MAKEMORE), "--steps", str(10 ** 7), "--n-hidden", "16",
+                                *map(str, argv)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               cwd=ROOT, env=ENV)
+    try:
+        shown = ""
+        while not re.search(r"\b[1-9]\d*/10000000\b", shown):
+            char = process.stderr.read(1)
+            assert char, f"the script stopped before training: {shown}"
+            shown += char
+        process.send_signal(signal.SIGINT)
+        _, rest = process.communicate(timeout=120)
+    finally:
+        process.kill()
+    return process.returncode, (shown + rest).replace("\r", "\n").splitlines()
+
+
+def check_one_line_at_the_end(lines):
+    mine = [line for line in lines if line.startswith("makemore.py:")]
+    assert mine == [lines[-1]], lines[-3:]
+    assert not any("Traceback" in line or "KeyboardInterrupt" in line for line in lines)
+    return int(re.search(r"interrupted after (\d+) of 10000000 training steps", lines[-1]).group(1))
+
+
+def test_ctrl_c_with_out_saves_the_model_trained_so_far(tmp_path):
+    status, lines = interrupted_run("--out", tmp_path / "run")
+    assert status == 130
+    steps = check_one_line_at_the_end(lines)
+    assert steps > 0 and lines[-1].endswith(f"saved the model trained so far to {tmp_path / 'run' / 'model.npz'}")
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["model.npz"]  # no temporary left
+    model, vocab, config = makemore.load_model(tmp_path / "run" / "model.npz")
+    assert len(vocab) == 27 and config["n_hidden"] == 16
+
+
+def test_ctrl_c_without_out_says_nothing_was_saved(tmp_path):
+    status, lines = interrupted_run()
+    assert status == 130
+    assert check_one_line_at_the_end(lines) > 0
+    assert lines[-1].endswith("nothing saved (give --out DIR to keep the model)")
