@@ -86,6 +86,7 @@ def plot_losses(losses, paths):
     """The training loss, averaged over blocks of steps as in the lecture, on a log
     scale, drawn by matplotlib to each of ``paths`` (PNG or SVG by the extension)."""
     from matplotlib.figure import Figure  # no pyplot: no window, no global state
+    from matplotlib.ticker import FormatStrFormatter
 
     values = np.asarray(losses, dtype=np.float64)
     block = AVERAGE_STEPS if len(values) >= 10 * AVERAGE_STEPS else max(1, len(values) // 10)
@@ -94,6 +95,8 @@ def plot_losses(losses, paths):
     axes = figure.add_subplot()
     axes.plot((np.arange(len(means)) + 1) * block, means)
     axes.set_yscale("log")
+    for axis in (axes.yaxis.set_major_formatter, axes.yaxis.set_minor_formatter):
+        axis(FormatStrFormatter("%.2f"))  # 2.10, not 2.1 x 10^0
     axes.set_xlabel("training step")
     axes.set_ylabel(f"training loss, mean of {block} steps")
     axes.grid(True, which="both", alpha=0.3)
