@@ -306,7 +306,7 @@ def test_png_labels_darken_pixels_inside_their_node(renderer):
         pytest.skip("this machine has no font files, so no renderer can draw text")
     image = pytest.importorskip("PIL.Image")  # Pillow comes with matplotlib, in the test extra
     root = mg.tensor([1.0, 2.0], label="WWWWWWWW")  # one node: the root's gold box, its label inside
-    pixels = np.asarray(image.open(io.BytesIO(drawing.render_png(root.draw()))).convert("RGB")).astype(int)
+    pixels = np.asarray(image.open(io.BytesIO(drawing.render_png(mg.draw_graph(root)))).convert("RGB")).astype(int)
     gold = np.all(np.abs(pixels - [0xFF, 0xE5, 0x99]) <= 2, axis=-1)  # the root's fill, #ffe599
     rows, columns = np.nonzero(gold)
     assert rows.size > 100, "the node's box is not drawn"
