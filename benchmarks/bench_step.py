@@ -17,12 +17,13 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DEFAULT_DATA = os.path.join(HERE, "..", "..", "shared", "data", "names.txt")
+# makemore's names.txt, shipped with the example
+DEFAULT_DATA = os.path.join(HERE, "..", "examples", "data", "names.txt")
 
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data", default=DEFAULT_DATA, help="names file (default: ../shared/data/names.txt)")
+    parser.add_argument("--data", default=DEFAULT_DATA, help="names file (default: examples/data/names.txt)")
     parser.add_argument("--batch", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--hidden", type=int, default=200, help="hidden layer size (default 200)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
@@ -39,7 +40,8 @@ for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
 import numpy as np  # noqa: E402  (after the thread settings)
 
 sys.path.insert(0, os.path.join(HERE, "..", "examples"))
-import makemore  # noqa: E402
+import lecture  # noqa: E402
+import makemore_data  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 
@@ -63,7 +65,7 @@ def minigrad_contender(model, params, step_fn):
 
 
 def chunked_step(params, model, Xb, Yb):
-    loss = makemore.chunked_forward(params, Xb, Yb, retain=False)["loss"]
+    loss = lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"]
     loss.backward()
     return loss.item()
 
@@ -93,19 +95,19 @@ def torch_contender(params, n_embd, block_size):
 
 
 def main():
-    words = makemore.read_words(args.data)
-    vocab = makemore.build_vocab(words)
-    X, Y = makemore.build_dataset(words, {ch: i for i, ch in enumerate(vocab)}, 3)
+    words = makemore_data.read_words(args.data)
+    vocab = makemore_data.build_vocab(words)
+    X, Y = makemore_data.build_dataset(words, {ch: i for i, ch in enumerate(vocab)}, 3)
     batches = np.random.default_rng(0).integers(0, len(X), (4096, args.batch))
 
     def fresh_params():
-        model = makemore.MLP(len(vocab), 3, 10, args.hidden, generator=np.random.default_rng(42))
-        return model, makemore.lecture_parameters(model)
+        model = lecture.MLP(len(vocab), 3, 10, args.hidden, generator=np.random.default_rng(42))
+        return model, lecture.lecture_parameters(model)
 
     contenders = {}
-    for name, step_fn in (("(a) minigrad, nn layers", makemore.engine_step),
+    for name, step_fn in (("(a) minigrad, nn layers", lecture.engine_step),
                           ("(b) minigrad, chunked lecture graph", chunked_step),
-                          ("(c) numpy, hand-derived backward", makemore.manual_step)):
+                          ("(c) numpy, hand-derived backward", lecture.manual_step)):
         model, params = fresh_params()
         contenders[name] = minigrad_contender(model, params, step_fn)
     if torch is not None:

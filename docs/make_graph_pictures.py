@@ -5,9 +5,9 @@
 small_graph.svg: the small graph of docs/index.md, after backward (its code is repeated
 in small_graph() below: keep the two alike).
 lecture_graph.svg: the lecture's forward pass cut into its small steps (chunked_forward
-of examples/makemore.py), every intermediate under the lecture's name.
-mlp_step.svg: one training step of examples/makemore.py's MLP, grouped by layer, with
-the gradient figures of the parameters after backward (what makemore.py --graph draws).
+of examples/lecture.py), every intermediate under the lecture's name.
+mlp_step.svg: one training step of examples/lecture.py's MLP, grouped by layer, with
+the gradient figures of the parameters after backward (what lecture.py --graph draws).
 anomaly.svg (docs/debugging.md): the log of a zero probability, caught by detect_anomaly
 and drawn red by AnomalyError.draw(), the model's layers collapsed.
 
@@ -27,7 +27,7 @@ import minigrad.functional as F
 
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent / "examples"))
-import makemore  # noqa: E402  (found through the path above)
+import lecture  # noqa: E402  (examples/lecture.py, found through the path above)
 
 VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, BATCH_SIZE = 27, 3, 10, 64, 32
 
@@ -47,7 +47,7 @@ def small_graph():
 
 def main():
     rng = np.random.default_rng(42)
-    model = makemore.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
+    model = lecture.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
     Xb = rng.integers(0, VOCAB_SIZE, (BATCH_SIZE, BLOCK_SIZE))
     Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
     images = DOCS / "images"
@@ -55,8 +55,8 @@ def main():
 
     mg.save_graph(small_graph(), images / "small_graph.svg", show_grad=True)
 
-    params = makemore.lecture_parameters(model)
-    loss = makemore.chunked_forward(params, Xb, Yb, retain=False)["loss"]
+    params = lecture.lecture_parameters(model)
+    loss = lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"]
     # top to bottom: a chain of 60 nodes drawn left to right is too wide to read
     mg.save_graph(loss, images / "lecture_graph.svg", names={**params, "Xb": Xb, "Yb": Yb}, rankdir="TB")
 
@@ -73,12 +73,13 @@ def anomaly_graph():
     character's probability exactly 0 in float32, and detect_anomaly stops at its log.
     Returns the error's drawing, the log in red."""
     rng = np.random.default_rng(0)
-    model = makemore.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
+    model = lecture.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
     Xb = rng.integers(0, VOCAB_SIZE, (BATCH_SIZE, BLOCK_SIZE))
     Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
     model.output.bias.data[Yb[0]] = -200.0
     try:
-        with mg.detect_anomaly():
+        # the log of 0 is the point here: numpy's warning about it would only repeat the error
+        with mg.detect_anomaly(), np.errstate(divide="ignore"):
             probs = F.softmax(model(Xb), dim=1)
             -probs[np.arange(BATCH_SIZE), Yb].log().mean()
     except mg.AnomalyError as error:

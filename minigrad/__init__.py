@@ -10,7 +10,7 @@ from .functions import (abs, argmax, argmin, exp, flatten, log, logsumexp, matmu
                         pow, relu, reshape, sigmoid, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, default_generator
-from .serialization import load, save
+from .serialization import SerializationError, load, save
 from .state import enable_grad, is_grad_enabled, no_grad
 from .tensor import Tensor
 from .tensor_reductions import ValuesIndices
@@ -26,6 +26,6 @@ __all__ = [
     "abs", "argmax", "argmin", "exp", "flatten", "log", "logsumexp", "matmul", "max", "mean", "min", "permute",
     "pow", "relu", "reshape", "sigmoid", "sqrt", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
     "no_grad", "enable_grad", "is_grad_enabled",
-    "gradcheck", "GradcheckError", "save", "load", "draw_graph", "save_graph",
+    "gradcheck", "GradcheckError", "save", "load", "SerializationError", "draw_graph", "save_graph",
     "AnomalyError", "Comparison", "compare", "compare_table", "detect_anomaly", "retain_grads",
 ]

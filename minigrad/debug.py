@@ -8,6 +8,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from .drawing import draw_graph
 from .state import Mode
 from .tensor import Tensor
 
@@ -80,8 +81,6 @@ class AnomalyError(FloatingPointError):
     def draw(self, root=None, **options):
         """The graph up to ``tensor`` (or the graph of ``root``) with the failing op
         drawn red; ``options`` as for ``minigrad.draw_graph``."""
-        from .drawing import draw_graph
-
         return draw_graph(self.tensor if root is None else root, highlight=self, **options)
 
 

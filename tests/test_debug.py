@@ -7,7 +7,6 @@ and a normal path left untouched when the modes are off."""
 import pickle
 import re
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,8 +14,7 @@ import pytest
 import minigrad as mg
 import minigrad.functional as F
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "examples"))
-import makemore  # noqa: E402  (found through the path above)
+import lecture  # examples/lecture.py, on sys.path through conftest.py
 from helpers import requires_torch, torch  # noqa: E402
 
 # numpy warns of the very overflows and divisions by zero these tests make on purpose
@@ -39,8 +37,8 @@ def leaf(*values, label=None):
 def lecture_setup(seed=42):
     """The lecture's MLP (64 hidden) under the lecture's parameter names, and a random batch of 32."""
     rng = np.random.default_rng(seed)
-    model = makemore.MLP(27, n_hidden=64, generator=rng)
-    return model, makemore.lecture_parameters(model), rng.integers(0, 27, (32, 3)), rng.integers(0, 27, 32)
+    model = lecture.MLP(27, n_hidden=64, generator=rng)
+    return model, lecture.lecture_parameters(model), rng.integers(0, 27, (32, 3)), rng.integers(0, 27, 32)
 
 
 @pytest.fixture(autouse=True)
@@ -59,14 +57,14 @@ def assert_modes_off():
 
 def test_retain_grads_keeps_every_intermediate_of_the_lecture_as_retain_grad_does():
     model, params, Xb, Yb = lecture_setup()
-    by_hand = makemore.chunked_forward(params, Xb, Yb)  # 20 retain_grad() calls
+    by_hand = lecture.chunked_forward(params, Xb, Yb)  # 20 retain_grad() calls
     by_hand["loss"].backward()
     expected = {name: by_hand[name].grad for name in INTERMEDIATES}
     for p in params.values():
         p.grad = None
 
     with mg.retain_grads():
-        t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+        t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
 
     assert len(INTERMEDIATES) == 19 and set(t) == set(INTERMEDIATES) | {"loss"}
@@ -78,7 +76,7 @@ def test_retain_grads_keeps_every_intermediate_of_the_lecture_as_retain_grad_doe
 
 def test_without_retain_grads_the_lecture_keeps_no_intermediate_gradient():
     model, params, Xb, Yb = lecture_setup()
-    t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+    t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
     assert all(t[name].grad is None for name in INTERMEDIATES)
     assert all(p.grad is not None for p in params.values())
@@ -214,9 +212,9 @@ def test_compare_table_passes_the_tolerances():
 def test_compare_table_over_the_lecture_with_retain_grads():
     model, params, Xb, Yb = lecture_setup()
     with mg.retain_grads():
-        t = makemore.chunked_forward(params, Xb, Yb, retain=False)
+        t = lecture.chunked_forward(params, Xb, Yb, retain=False)
     t["loss"].backward()
-    mine = makemore.chunked_manual_backward(t, params, Xb, Yb)
+    mine = lecture.chunked_manual_backward(t, params, Xb, Yb)
     rows = mg.compare_table([(name, mine[name], t[name]) for name in INTERMEDIATES]
                             + [(name, mine[name], p) for name, p in params.items()], rtol=1e-4, atol=1e-6)
     assert all(row.approximate for row in rows), "\n".join(map(str, rows))
@@ -330,7 +328,7 @@ def test_a_blown_up_learning_rate_in_the_makemore_mlp_is_caught_in_its_layer():
     assert message.startswith("detect_anomaly: forward of linear inside MLP > hidden: Linear made ")
     assert "(inputs: (32, 30), 'weight' (64, 30), 'bias' (64,)); its inputs are all finite" in message
     assert info.value.tensor.op == "linear" and info.value.tensor.scope == ("MLP", "hidden: Linear")
-    assert re.search(r"makemore\.py:\d+ in preactivation: ", info.value.origin)  # the model's code calls hidden
+    assert re.search(r"lecture\.py:\d+ in preactivation: ", info.value.origin)  # the model's code calls hidden
 
 
 def test_an_anomaly_error_survives_pickling_without_its_graph():
@@ -585,7 +583,7 @@ def test_a_highlighted_tensor_outside_the_graph_is_an_error():
     x = leaf(1.0, 2.0)
     with pytest.raises(ValueError, match="highlight: the mul tensor of shape \\(2,\\) is not in the graph of root"):
         mg.draw_graph(x.sum(), highlight=x * 2)
-    with pytest.raises(TypeError, match="highlight takes tensors or an AnomalyError, got ndarray"):
+    with pytest.raises(TypeError, match=r"highlight takes tensors or an error with .tensor and .summary \(an AnomalyError\), got ndarray"):
         mg.draw_graph(x.sum(), highlight=[x.data])
 
 

@@ -121,19 +121,95 @@ def test_a_module_itself_is_a_type_error(tmp_path):
         mg.save(make_model(0), tmp_path / "model.npz")
 
 
-def test_loading_something_that_save_did_not_write_is_a_value_error(tmp_path):
+def test_loading_something_that_save_did_not_write_is_a_serialization_error(tmp_path):
     text = tmp_path / "names.txt"
     text.write_text("emma\nolivia\n")
-    with pytest.raises(ValueError):
+    with pytest.raises(mg.SerializationError, match="names.txt"):
         mg.load(text)
     archive = tmp_path / "other.zip"
     with zipfile.ZipFile(archive, "w") as file:
         file.writestr("readme.txt", "not an array")
-    with pytest.raises(ValueError, match="readme"):
+    with pytest.raises(mg.SerializationError, match="readme"):
         mg.load(archive)
     single = tmp_path / "array.npy"
     np.save(single, np.ones(3))
-    with pytest.raises(ValueError, match="npy"):
+    with pytest.raises(mg.SerializationError, match="array.npy"):
         mg.load(single)
     with pytest.raises(FileNotFoundError):
         mg.load(tmp_path / "missing.npz")
+    assert issubclass(mg.SerializationError, ValueError)
+
+
+def saved(tmp_path):
+    path = tmp_path / "model.npz"
+    mg.save(make_model(0).state_dict(), path)
+    return path, path.read_bytes()
+
+
+def truncated(data):
+    return data[: len(data) // 2]
+
+
+def bit_flipped(data):
+    # a bit in the middle of the first member's array data (past its header)
+    flipped = bytearray(data)
+    flipped[200] ^= 0x10
+    return bytes(flipped)
+
+
+def without_last_member(data):
+    return data.replace(b"PK\x01\x02", b"PK\x01\x03", 1)
+
+
+@pytest.mark.parametrize("damage", [truncated, bit_flipped, lambda data: b"", lambda data: data[:30],
+                                    without_last_member],
+                         ids=["truncated", "bit flipped", "empty", "only a header", "broken directory"])
+def test_a_damaged_file_is_one_clear_error_naming_it(tmp_path, damage):
+    path, data = saved(tmp_path)
+    path.write_bytes(damage(data))
+    with pytest.raises(mg.SerializationError, match="model.npz"):
+        mg.load(path)
+
+
+def test_a_directory_or_a_pickle_is_one_clear_error(tmp_path):
+    with pytest.raises(mg.SerializationError, match="directory"):
+        mg.load(tmp_path)
+    pickled = tmp_path / "objects.npz"
+    np.savez(pickled, a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(mg.SerializationError, match="objects.npz") as error:
+        mg.load(pickled)
+    assert "allow_pickle" not in str(error.value)
+
+
+@pytest.mark.parametrize("state, message", [
+    ({"a": mg.ones(1), "a.npy": mg.ones(1)}, "collide"),
+    ({"a\0b": mg.ones(1)}, "NUL"),
+    ({"\ud800": mg.ones(1)}, "UTF-8"),
+], ids=["a and a.npy", "NUL", "lone surrogate"])
+def test_keys_that_the_archive_cannot_hold_are_refused_before_writing(tmp_path, state, message):
+    path, data = saved(tmp_path)
+    with pytest.raises(mg.SerializationError, match=message):
+        mg.save(state, path)
+    assert path.read_bytes() == data  # the previous file is untouched
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monkeypatch):
+    path, data = saved(tmp_path)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(np.lib.format, "write_array", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        mg.save({"w": mg.ones(3)}, path)
+    assert path.read_bytes() == data
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_a_new_file_gets_the_usual_permissions(tmp_path):
+    path = tmp_path / "w.npz"
+    mg.save({"w": mg.ones(1)}, path)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
