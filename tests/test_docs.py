@@ -228,7 +228,7 @@ def test_the_api_page_names_every_public_name():
 # ----- the derivatives page -----
 
 def primitive_names():
-    """The primitive ops: every rule of minigrad/rules.py, made an op by the engine."""
+    """The primitive ops: every rule of minigrad/rules/, made an op by the engine."""
     return sorted(vars(engine.ops))
 
 
@@ -247,14 +247,14 @@ def test_the_derivatives_page_has_every_primitive_and_quotes_the_code():
                if not any(re.search(rf"\b{name}\b", heading) for heading in headings) and name not in table_rows]
     assert not missing, f"docs/derivatives.md has no section for the primitives {missing}"
 
-    source = [_code(line) for name in ("rules.py", "backward_helpers.py")
-              for line in (ROOT / "minigrad" / name).read_text(encoding="utf-8").splitlines()]
+    source = [_code(line) for path in sorted((ROOT / "minigrad" / "rules").glob("*.py"))
+              for line in path.read_text(encoding="utf-8").splitlines()]
     quoted = [span for span in re.findall(r"`([^`\n]+)`", page) if span.startswith("lambda grad:")]
     quoted += [line for _, language, code in fenced_blocks(page) if language == "text"
                for line in code.splitlines()]
     stale = [quote for quote in map(_code, quoted) if quote and not any(quote in line for line in source)]
     assert len(quoted) > 30
-    assert not stale, f"docs/derivatives.md quotes code that minigrad/rules.py and backward_helpers.py do not have: {stale}"
+    assert not stale, f"docs/derivatives.md quotes code that minigrad/rules/ does not have: {stale}"
 
 
 # ----- the table of backprop-ninja.md -----

@@ -1,23 +1,12 @@
-"""The derivative table: each primitive op's forward and local gradient, side by side.
-
-The vocabulary is PyTorch's derivatives.yaml: ``self`` and ``other`` are the input
-arrays, ``result`` the output, ``grad`` the upstream gradient dL/d(result). A rule
-returns the result and, per input, ``grad -> dL/d(input)``: upstream gradient times
-local gradient (the chain rule). A gradient longer than an expression is a named
-helper in backward_helpers.py. Rules never undo broadcasting themselves: the engine
-sums each gradient back to its input's shape (engine.reduce_to_shape). An input may be
-a Python scalar; its gradient function is then never called.
-
-Plain numpy: this module imports nothing of minigrad. Every name in ``__all__``
-becomes an op (``engine.ops.add``). The names ``sum``, ``max``, ``min``, ``abs`` and
-``pow`` are the ops here: rules must not call the Python builtins of those names.
-"""
+"""The rules of the basic ops: arithmetic, the lecture's element-wise functions, matmul,
+sum/max/min, views and indexing, and the three fused ops (cross_entropy, linear,
+batch_norm). The vocabulary is described in rules/__init__.py."""
 
 import math
 
 import numpy as np
 
-from .backward_helpers import (batch_norm_backward, cross_entropy_backward, extreme_backward, index_backward,
+from .helpers import (batch_norm_backward, cross_entropy_backward, extreme_backward, index_backward,
                                matmul_backward_other, matmul_backward_self, pow_backward_self,
                                sum_backward)
 

@@ -1,0 +1,20 @@
+"""The derivative table: each primitive op's forward and local gradient, side by side.
+
+The vocabulary is PyTorch's derivatives.yaml: ``self`` and ``other`` are the input
+arrays, ``result`` the output, ``grad`` the upstream gradient dL/d(result). A rule
+returns the result and, per input, ``grad -> dL/d(input)``: upstream gradient times
+local gradient (the chain rule); a one-input rule returns a bare function. A gradient
+longer than an expression is a named helper in helpers.py. Rules never undo
+broadcasting themselves: the engine sums each gradient back to its input's shape
+(engine.reduce_to_shape). An input may be a Python scalar; its gradient function is
+then never called.
+
+Plain numpy: nothing here imports the rest of minigrad. Every name in ``__all__``
+becomes an op (``engine.ops.add``). Names such as ``sum``, ``max``, ``min``, ``abs`` and
+``pow`` are ops here: rules must not call the Python builtins of those names.
+"""
+
+from . import basic
+from .basic import *  # noqa: F401,F403  (the names listed in __all__)
+
+__all__ = list(basic.__all__)
