@@ -74,7 +74,7 @@ def torch_contender(params, n_embd, block_size):
     """The same model in torch eager. torch's batch_norm divides the batch variance by n;
     the lecture's by n - 1. With eps' = eps (n-1)/n and the gain times sqrt((n-1)/n) it
     computes exactly the lecture's function."""
-    p = {name: torch.tensor(t.data.copy(), requires_grad=True) for name, t in params.items()}
+    p = {name: torch.tensor(t.numpy().copy(), requires_grad=True) for name, t in params.items()}
     optimizer = torch.optim.SGD(p.values(), lr=0.1)
 
     def step(Xb, Yb):

@@ -76,7 +76,7 @@ def anomaly_graph():
     model = lecture.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
     Xb = rng.integers(0, VOCAB_SIZE, (BATCH_SIZE, BLOCK_SIZE))
     Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
-    model.output.bias.data[Yb[0]] = -200.0
+    model.output.bias.numpy()[Yb[0]] = -200.0
     try:
         # the log of 0 is the point here: numpy's warning about it would only repeat the error
         with mg.detect_anomaly(), np.errstate(divide="ignore"):

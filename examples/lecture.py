@@ -30,13 +30,13 @@ class MLP(nn.Module):
         self.output = nn.Linear(n_hidden, vocab_size, generator=g)
         fan_in = n_embd * block_size
         # the lecture's initialisation, in its order; Linear weights are (out, in) as in torch
-        self.embedding.weight.data[...] = g.standard_normal((vocab_size, n_embd))
-        self.hidden.weight.data[...] = (g.standard_normal((fan_in, n_hidden)) * (5 / 3) / fan_in ** 0.5).T
-        self.hidden.bias.data[...] = g.standard_normal(n_hidden) * 0.1
-        self.output.weight.data[...] = (g.standard_normal((n_hidden, vocab_size)) * 0.1).T
-        self.output.bias.data[...] = g.standard_normal(vocab_size) * 0.1
-        self.batchnorm.weight.data[...] = g.standard_normal(n_hidden) * 0.1 + 1.0
-        self.batchnorm.bias.data[...] = g.standard_normal(n_hidden) * 0.1
+        self.embedding.weight.numpy()[...] = g.standard_normal((vocab_size, n_embd))
+        self.hidden.weight.numpy()[...] = (g.standard_normal((fan_in, n_hidden)) * (5 / 3) / fan_in ** 0.5).T
+        self.hidden.bias.numpy()[...] = g.standard_normal(n_hidden) * 0.1
+        self.output.weight.numpy()[...] = (g.standard_normal((n_hidden, vocab_size)) * 0.1).T
+        self.output.bias.numpy()[...] = g.standard_normal(vocab_size) * 0.1
+        self.batchnorm.weight.numpy()[...] = g.standard_normal(n_hidden) * 0.1 + 1.0
+        self.batchnorm.bias.numpy()[...] = g.standard_normal(n_hidden) * 0.1
 
     def preactivation(self, X):
         """The hidden layer's output before BatchNorm (hprebn)."""
@@ -75,7 +75,7 @@ def manual_gradients(params, Xb, Yb):
     """The loss and the gradient of each of ``params`` (lecture_parameters) in plain
     numpy with the lecture's hand-derived backward and no graph: fused cross entropy
     (softmax - one_hot) / n, the one-line BatchNorm backward, scatter-add for C."""
-    p = {name: t.data for name, t in params.items()}
+    p = {name: t.numpy() for name, t in params.items()}
     n = Xb.shape[0]
     emb = p["C"][Xb]
     embcat = emb.reshape(n, -1)
@@ -148,8 +148,8 @@ def chunked_forward(params, Xb, Yb, retain=True):
 def chunked_manual_backward(t, params, Xb, Yb):
     """The lecture's exercise 1 in numpy: each intermediate's gradient from the one
     after it, upstream gradient times local gradient, summed where broadcasting was."""
-    v = {name: tensor.data for name, tensor in t.items()}
-    p = {name: tensor.data for name, tensor in params.items()}
+    v = {name: tensor.numpy() for name, tensor in t.items()}
+    p = {name: tensor.numpy() for name, tensor in params.items()}
     n = Xb.shape[0]
     d = {}
     d["logprobs"] = np.zeros_like(v["logprobs"])

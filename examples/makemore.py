@@ -72,11 +72,11 @@ def _chunks(*arrays):
 def calibrate_batchnorm(model, Xtr):
     """Set BatchNorm's statistics to the mean and (unbiased) variance over the whole
     training set, as the lecture does after training (two passes, in float64)."""
-    total = sum(model.preactivation(Xb).data.sum(0, dtype=np.float64) for (Xb,) in _chunks(Xtr))
+    total = sum(model.preactivation(Xb).numpy().sum(0, dtype=np.float64) for (Xb,) in _chunks(Xtr))
     mean = total / len(Xtr)
-    squares = sum(((model.preactivation(Xb).data - mean) ** 2).sum(0) for (Xb,) in _chunks(Xtr))
-    model.batchnorm.running_mean.data[...] = mean
-    model.batchnorm.running_var.data[...] = squares / (len(Xtr) - 1)
+    squares = sum(((model.preactivation(Xb).numpy() - mean) ** 2).sum(0) for (Xb,) in _chunks(Xtr))
+    model.batchnorm.running_mean.numpy()[...] = mean
+    model.batchnorm.running_var.numpy()[...] = squares / (len(Xtr) - 1)
 
 
 @mg.no_grad()

@@ -19,7 +19,7 @@ def keep(keepdim, keepdims):
 
 def check_floating(tensor, name):
     """TypeError unless ``tensor`` is floating, for ops defined only on floats."""
-    if tensor.data.dtype.kind != "f":
+    if tensor.array.dtype.kind != "f":
         raise TypeError(f"{name}: needs a floating-point tensor, got {tensor.dtype}; convert it with .float() first")
 
 
@@ -77,11 +77,11 @@ def infer_shape(shape, size, old_shape, name):
 
 def _index_part(part):
     if isinstance(part, Node):
-        return part.data
+        return part.array
     if isinstance(part, range):
         return np.arange(part.start, part.stop, part.step)
     if isinstance(part, list) and any(isinstance(p, Node) for p in part):
-        return np.array([p.data if isinstance(p, Node) else p for p in part])
+        return np.array([p.array if isinstance(p, Node) else p for p in part])
     return part
 
 

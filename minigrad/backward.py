@@ -30,13 +30,13 @@ def _seed(root, gradient):
     if root._grad_fns is FREED:
         raise _freed_graph_error(root)
     if gradient is None:
-        if root.data.size != 1:
+        if root.array.size != 1:
             raise RuntimeError(f"backward: a gradient can be created implicitly only for a tensor with one "
                                f"element; this one has shape {root.shape}, so pass backward(gradient) of that shape")
-        gradient = np.empty_like(root.data)
+        gradient = np.empty_like(root.array)
         gradient.fill(1)  # np.ones_like costs several times as much, in Python
         return gradient
-    gradient = np.asarray(gradient.data if isinstance(gradient, Node) else gradient, dtype=root.data.dtype)
+    gradient = np.asarray(gradient.array if isinstance(gradient, Node) else gradient, dtype=root.array.dtype)
     if gradient.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {gradient.shape} but the tensor has shape {root.shape}")
     return gradient
@@ -72,8 +72,8 @@ class _Walk:
         for inp, grad_fn in zip(node._inputs, node._grad_fns):
             if grad_fn is not None:
                 input_grad = grad_fn(grad)
-                if input_grad.shape != inp.data.shape:
-                    input_grad = reduce_to_shape(input_grad, inp.data.shape, node._op)
+                if input_grad.shape != inp.array.shape:
+                    input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
                 for check in self.checks:
                     check(node, inp, input_grad)
                 self.accumulate(inp, input_grad)
@@ -100,8 +100,8 @@ class _Walk:
 
     def store(self, tensor, grad):
         """Add ``grad`` into ``tensor.grad``; a new array where it may alias another one."""
-        if grad.dtype != tensor.data.dtype:  # a rule that promoted, say float32 to float64
-            grad = grad.astype(tensor.data.dtype)
+        if grad.dtype != tensor.array.dtype:  # a rule that promoted, say float32 to float64
+            grad = grad.astype(tensor.array.dtype)
         if tensor._grad is not None:
             if id(tensor._grad) in self.handed_out:  # maybe the array another tensor still waits to use
                 tensor._grad = np.asarray(tensor._grad + grad)
@@ -131,7 +131,7 @@ def _run_hooks(tensor, grad):
     for hook in tensor._hooks:
         replaced = hook(grad)
         if replaced is not None:
-            replaced = np.asarray(replaced.data if isinstance(replaced, Node) else replaced)
+            replaced = np.asarray(replaced.array if isinstance(replaced, Node) else replaced)
             if replaced.shape != grad.shape:
                 raise RuntimeError(f"hook {getattr(hook, '__name__', hook)!r} returned a gradient of shape "
                                    f"{replaced.shape} for a tensor of shape {grad.shape}")

@@ -149,7 +149,7 @@ def randperm(n, generator=None, dtype=None):
 
 def multinomial(probs, num_samples=1, replacement=False, generator=None):
     """Indices drawn with the given (unnormalised) probabilities, per row; as in PyTorch."""
-    weights = np.asarray(probs.data if isinstance(probs, Tensor) else probs)
+    weights = np.asarray(probs.array if isinstance(probs, Tensor) else probs)
     if weights.dtype.kind != "f":
         weights = weights.astype(get_default_dtype())
     rows = np.atleast_2d(weights)

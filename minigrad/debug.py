@@ -31,7 +31,7 @@ def compare(name, mine, tensor, rtol=1e-5, atol=1e-8):
     """Compare ``mine`` (an array you computed) with ``tensor.grad``: exactly equal,
     equal within tolerances (numpy's allclose), and the largest absolute difference.
     Pass an array instead of a tensor to compare two arrays."""
-    mine = np.asarray(mine.data if isinstance(mine, Tensor) else mine)
+    mine = np.asarray(mine.array if isinstance(mine, Tensor) else mine)
     theirs = tensor.grad if isinstance(tensor, Tensor) else np.asarray(tensor)
     if theirs is None:
         return Comparison(name, tuple(tensor.shape), False, False, None,
@@ -133,12 +133,12 @@ class detect_anomaly(Mode):
 def _check_output(out):
     """Called with every op's output: remember where the user made it, and fail on NaN or Inf."""
     out._origin = _describe_origin(_user_frame())
-    bad = _bad_values(out.data)
+    bad = _bad_values(out.array)
     if not bad:
         return
     inputs = [t for t in out.inputs if isinstance(t, Tensor)]
-    already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.data)}"
-               for i, t in enumerate(inputs) if _bad_values(t.data)]
+    already = [f"input {i} {_name(t)}of shape {t.shape} already holds {_bad_values(t.array)}"
+               for i, t in enumerate(inputs) if _bad_values(t.array)]
     cause = "; ".join(already) if already else "its inputs are all finite, so this op made it"
     # the output has no label yet (it is set after the op returns): name the inputs
     raise AnomalyError(

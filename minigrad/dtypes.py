@@ -37,7 +37,7 @@ def as_array(data, dtype=None):
     """An ndarray from user data: ndarrays and numpy scalars keep their dtype, Python
     floats become the default dtype, ints int64, bools bool."""
     if isinstance(data, Node):
-        data = data.data
+        data = data.array
     if isinstance(data, (np.ndarray, np.generic)):
         array = np.asarray(data)
     else:

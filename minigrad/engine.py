@@ -39,12 +39,12 @@ class Node:
     """A tensor's place in the graph. Read-only from outside: ``op``, ``inputs``,
     ``op_params``, ``scope``, ``origin`` and ``is_leaf``."""
 
-    __slots__ = ("data", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
+    __slots__ = ("array", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
                  "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
 
     def _record(self, data, op, params, inputs, grad_fns, scope=()):
         """Set every field: the one place a node is made, for a leaf (op None) or an op's output."""
-        self.data = data
+        self.array = data
         self._grad = None
         self.requires_grad = grad_fns is not None
         self.label = None
@@ -132,13 +132,13 @@ def primitive(name, rule):
     def op(*args, **params):
         try:  # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
             if len(args) == 1:
-                result, grad_fns = rule(args[0].data, **params)
+                result, grad_fns = rule(args[0].array, **params)
             elif len(args) == 2:
                 first, second = args
-                result, grad_fns = rule(first.data if isinstance(first, Node) else first,
-                                        second.data if isinstance(second, Node) else second, **params)
+                result, grad_fns = rule(first.array if isinstance(first, Node) else first,
+                                        second.array if isinstance(second, Node) else second, **params)
             else:
-                result, grad_fns = rule(*[a.data if isinstance(a, Node) else a for a in args], **params)
+                result, grad_fns = rule(*[a.array if isinstance(a, Node) else a for a in args], **params)
         except (ValueError, IndexError, TypeError) as error:
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
         if type(result) is not np.ndarray:

@@ -13,7 +13,7 @@ def softmax(x, dim):
     """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
     is a constant, so it changes no gradient)."""
     dims = normal_dims(dim, x.ndim, "softmax")  # one dim, or () for a 0-d tensor
-    counts = (x - Tensor(x.data.max(axis=dims, keepdims=True))).exp()
+    counts = (x - Tensor(x.array.max(axis=dims, keepdims=True))).exp()
     return counts / counts.sum(dims, keepdim=True)
 
 
@@ -26,7 +26,7 @@ def log_softmax(x, dim):
 def cross_entropy(logits, target):
     """Mean over the batch of -log softmax(logits)[target]: ``logits`` of shape (N, C)
     or (C,), ``target`` the class indices, of shape (N,) or ()."""
-    target = target.data if isinstance(target, Tensor) else np.asarray(target)
+    target = target.array if isinstance(target, Tensor) else np.asarray(target)
     if logits.ndim == 1:
         logits, target = logits.view(1, -1), target.reshape(1)
     if logits.ndim != 2 or not logits.shape[0]:
@@ -43,7 +43,7 @@ def cross_entropy(logits, target):
 
 def one_hot(indices, num_classes=-1):
     """An int64 tensor with a 1 at each index along a new last dimension."""
-    indices = np.asarray(indices.data if isinstance(indices, Tensor) else indices)
+    indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
     if indices.dtype.kind not in "iu":
         raise TypeError(f"one_hot: indices must be integers, got {indices.dtype}")
     if num_classes < 0:
@@ -55,9 +55,9 @@ def one_hot(indices, num_classes=-1):
 
 def linear(x, weight, bias=None):
     """``x @ weight.T + bias``, with ``weight`` of shape (out_features, in_features)."""
-    in_shape, weight_shape = x.data.shape, weight.data.shape
+    in_shape, weight_shape = x.array.shape, weight.array.shape
     if (len(weight_shape) != 2 or in_shape[-1:] != weight_shape[1:]
-            or (bias is not None and bias.data.shape != weight_shape[:1])):
+            or (bias is not None and bias.array.shape != weight_shape[:1])):
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}"
                          + ("" if bias is None else f" and bias of shape {bias.shape}"))
     return ops.linear(x, weight) if bias is None else ops.linear(x, weight, bias)
@@ -69,14 +69,14 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     ``torch.nn.functional.batch_norm``; ``correction`` is subtracted from n in the batch
     variance (0 as in PyTorch, 1 for Bessel's correction as in the lecture). In training,
     ``running_mean`` and ``running_var`` (Tensors or None) are updated in place."""
-    shape = x.data.shape
-    if len(shape) != 2 or weight.data.shape != shape[1:] or bias.data.shape != shape[1:]:
+    shape = x.array.shape
+    if len(shape) != 2 or weight.array.shape != shape[1:] or bias.array.shape != shape[1:]:
         raise ValueError(f"batch_norm: needs input of shape (N, C) with weight and bias of shape (C,), "
                          f"got {x.shape}, {weight.shape}, {bias.shape}")
     if not training and running_mean is None:
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
     if training and shape[0] <= correction:
         raise ValueError(f"batch_norm: a batch of {x.shape[0]} gives no variance with correction={correction}")
-    return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.data,
-                          running_var=None if running_var is None else running_var.data, training=training,
+    return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.array,
+                          running_var=None if running_var is None else running_var.array, training=training,
                           momentum=momentum, eps=eps, correction=correction)

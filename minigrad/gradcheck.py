@@ -11,7 +11,7 @@ class GradcheckError(AssertionError):
 
 def _as_float64(value):
     if isinstance(value, Tensor) and value.dtype.kind == "f":
-        return Tensor(value.data.astype(np.float64), requires_grad=value.requires_grad, label=value.label)
+        return Tensor(value.array.astype(np.float64), requires_grad=value.requires_grad, label=value.label)
     return value
 
 
@@ -19,15 +19,15 @@ def numeric_gradients(fn, inputs, weights, eps):
     """d(sum(weights * fn(*inputs)))/d(input) by central differences, for every input
     that requires grad (None for the others)."""
     def weighted_output():
-        return float(np.sum(weights * np.asarray(fn(*inputs).data, dtype=np.float64)))
+        return float(np.sum(weights * np.asarray(fn(*inputs).array, dtype=np.float64)))
 
     gradients = []
     for value in inputs:
         if not (isinstance(value, Tensor) and value.requires_grad):
             gradients.append(None)
             continue
-        gradient = np.zeros_like(value.data)
-        flat_data, flat_grad = value.data.reshape(-1), gradient.reshape(-1)
+        gradient = np.zeros_like(value.array)
+        flat_data, flat_grad = value.array.reshape(-1), gradient.reshape(-1)
         for i in range(flat_data.size):
             original = flat_data[i]
             flat_data[i] = original + eps
@@ -62,7 +62,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     for position, (value, expected) in enumerate(zip(inputs, numeric)):
         if expected is None:
             continue
-        analytic = value.grad if value.grad is not None else np.zeros_like(value.data)
+        analytic = value.grad if value.grad is not None else np.zeros_like(value.array)
         excess = np.abs(analytic - expected) - (atol + rtol * np.abs(expected))
         if excess.size and (np.isnan(excess).any() or excess.max() > 0):
             worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)

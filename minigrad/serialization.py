@@ -54,7 +54,7 @@ def _checked_arrays(obj):
     arrays = {}
     for key, value in obj.items():
         _check_key(key, obj)
-        array = np.asarray(value.data if isinstance(value, Tensor) else value)
+        array = np.asarray(value.array if isinstance(value, Tensor) else value)
         if array.dtype.hasobject:
             raise TypeError(f"save: {key!r} is not numeric or text data (an array of Python objects)")
         arrays[key] = array

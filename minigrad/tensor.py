@@ -44,75 +44,89 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
     @grad.setter
     def grad(self, value):
         if value is not None:
-            value = np.asarray(value.data if isinstance(value, Tensor) else value)
-            if value.shape != self.data.shape:
+            value = np.asarray(value.array if isinstance(value, Tensor) else value)
+            if value.shape != self.array.shape:
                 raise ValueError(f"grad: a gradient of shape {value.shape} cannot be set on a tensor of shape {self.shape}")
-            value = value.astype(self.data.dtype, copy=False)
+            value = value.astype(self.array.dtype, copy=False)
         self._grad = value
+
+    @property
+    def data(self):
+        """The same values as a tensor outside the graph: it shares this tensor's memory and
+        does not require grad, as ``torch.Tensor.data`` (``.numpy()`` gives the ndarray)."""
+        return Tensor(self.array)
+
+    @data.setter
+    def data(self, value):
+        value = as_array(value)
+        if value.shape != self.array.shape:
+            raise ValueError(f"data: a value of shape {value.shape} cannot replace the data of a tensor of "
+                             f"shape {self.shape}")
+        self.array = value.astype(self.array.dtype, copy=False)
 
     @property
     def shape(self):
         """The shape, a tuple of ints (``torch.Size`` is a tuple too)."""
-        return self.data.shape
+        return self.array.shape
 
     def size(self, dim=None):
         """The shape, or the size of one dimension."""
-        return self.data.shape if dim is None else self.data.shape[dim]
+        return self.array.shape if dim is None else self.array.shape[dim]
 
     @property
     def ndim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     def dim(self):
         """The number of dimensions."""
-        return self.data.ndim
+        return self.array.ndim
 
     @property
     def dtype(self):
         """The numpy dtype of the data."""
-        return self.data.dtype
+        return self.array.dtype
 
     def numel(self):
         """The number of elements."""
-        return self.data.size
+        return self.array.size
 
     nelement = numel
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a Python number, "
                              f"this one has shape {self.shape}")
-        return self.data.item()
+        return self.array.item()
 
     def numpy(self):
         """The data as an ndarray (shared, not copied)."""
-        return self.data
+        return self.array
 
     def tolist(self):
         """The data as nested Python lists."""
-        return self.data.tolist()
+        return self.array.tolist()
 
     def __array__(self, dtype=None, copy=None):
         if copy:
-            return np.array(self.data, dtype=dtype)
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+            return np.array(self.array, dtype=dtype)
+        return self.array if dtype is None else self.array.astype(dtype, copy=False)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self.array.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self.array.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self.array.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
-        return bool(self.data)
+        return bool(self.array)
 
     def __float__(self):
         return float(self.item())
@@ -121,19 +135,19 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iu" or self.data.size != 1:
+        if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an index, "
                             f"got {self.dtype} of shape {self.shape}")
-        return int(self.data)
+        return int(self.array)
 
     __hash__ = object.__hash__
 
     def __repr__(self):
         prefix = "tensor("
-        body = np.array2string(self.data, separator=", ", prefix=prefix, precision=4, threshold=200, edgeitems=3)
+        body = np.array2string(self.array, separator=", ", prefix=prefix, precision=4, threshold=200, edgeitems=3)
         extras = []
-        if self.data.dtype not in (get_default_dtype(), np.int64, np.bool_):
-            extras.append(f"dtype={self.data.dtype}")
+        if self.array.dtype not in (get_default_dtype(), np.int64, np.bool_):
+            extras.append(f"dtype={self.array.dtype}")
         if self._op is not None and self.requires_grad:
             extras.append(f"grad_fn=<{self._op}>")
         elif self.requires_grad:
@@ -176,14 +190,14 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
         """Set ``requires_grad`` on a leaf tensor, in place; returns the tensor."""
         if not self.is_leaf:
             raise RuntimeError("requires_grad_: only leaf tensors can change requires_grad; use detach() on an op's output")
-        if requires_grad and self.data.dtype.kind != "f":
+        if requires_grad and self.array.dtype.kind != "f":
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, this one is {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
 
     def detach(self):
         """A new leaf tensor sharing this one's data, outside the graph."""
-        return Tensor(self.data)
+        return Tensor(self.array)
 
     def clone(self):
         """A copy of the data that stays in the graph."""
@@ -193,7 +207,7 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
     def to(self, dtype):
         """The tensor converted to ``dtype`` (gradients flow back converted)."""
         dtype = np.dtype(dtype)
-        return self if dtype == self.data.dtype else ops.cast(self, dtype=dtype)
+        return self if dtype == self.array.dtype else ops.cast(self, dtype=dtype)
 
     type = to
 
@@ -223,12 +237,12 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
         ``other`` is a Tensor or a Python scalar (a scalar keeps the result's dtype)."""
         mine = self
         if isinstance(other, Tensor):  # the common cases first: tensors, then Python numbers
-            if other.data.dtype is not mine.data.dtype and other.data.dtype != mine.data.dtype:
+            if other.array.dtype is not mine.array.dtype and other.array.dtype != mine.array.dtype:
                 mine, other = _promote(mine, other)
         elif isinstance(other, (np.ndarray, np.generic)):
             return self._binary(Tensor(other) if other.ndim else other.item(), combine, reverse)
         elif isinstance(other, (float, int)) or (isinstance(other, Number) and not isinstance(other, complex)):
-            if isinstance(other, float) and mine.data.dtype.kind != "f":
+            if isinstance(other, float) and mine.array.dtype.kind != "f":
                 mine = mine.to(get_default_dtype())
         else:
             return NotImplemented
@@ -260,7 +274,7 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
 
     def _true_division(self):
         # `/` on integers gives the default float dtype, as in PyTorch
-        return self.to(get_default_dtype()) if self.data.dtype.kind in "iub" else self
+        return self.to(get_default_dtype()) if self.array.dtype.kind in "iub" else self
 
     def __pow__(self, exponent):
         return self._binary(exponent, ops.pow)
@@ -309,7 +323,7 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
 
     # ----- comparisons: bool tensors, no graph -----
     def _compare(self, other, compare):
-        return self._binary(other, lambda a, b: Tensor(compare(a.data, b.data if isinstance(b, Tensor) else b)))
+        return self._binary(other, lambda a, b: Tensor(compare(a.array, b.array if isinstance(b, Tensor) else b)))
 
     def __eq__(self, other):
         return self._compare(other, np.equal)
@@ -377,11 +391,11 @@ class HookHandle:
 def _promote(a, b):
     """Integer (or bool) tensors meeting floating ones become floats of that dtype, as
     in PyTorch (numpy would make int64 with float32 into float64)."""
-    a_kind, b_kind = a.data.dtype.kind, b.data.dtype.kind
+    a_kind, b_kind = a.array.dtype.kind, b.array.dtype.kind
     if a_kind in "iub" and b_kind == "f":
-        a = Tensor(a.data.astype(b.data.dtype))
+        a = Tensor(a.array.astype(b.array.dtype))
     elif b_kind in "iub" and a_kind == "f":
-        b = Tensor(b.data.astype(a.data.dtype))
+        b = Tensor(b.array.astype(a.array.dtype))
     return a, b
 
 

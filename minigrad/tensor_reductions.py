@@ -57,29 +57,29 @@ class ReductionMethods:
 
     def _extreme(self, dim, keepdim, arg, op):
         name = op.__name__
-        if self.data.size == 0:
+        if self.array.size == 0:
             raise ValueError(f"{name}: cannot reduce an empty tensor of shape {self.shape}")
         if dim is None:
             return op(self)
-        dim = arguments.dim(dim, self.data.ndim, name)
-        if not self.data.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
+        dim = arguments.dim(dim, self.array.ndim, name)
+        if not self.array.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
             return ValuesIndices(op(self), leaf(np.zeros((), np.int64)))
-        indices = arg(self.data, axis=dim, keepdims=True)
+        indices = arg(self.array, axis=dim, keepdims=True)
         values = op(self, dim=dim, indices=indices, keepdim=keepdim)
         return ValuesIndices(values, leaf(indices if keepdim else indices.squeeze(dim)))
 
     def argmax(self, dim=None, keepdim=False):
         """Indices of the largest elements (no gradient)."""
-        return leaf(np.asarray(np.argmax(self.data, axis=dim, keepdims=keepdim)))
+        return leaf(np.asarray(np.argmax(self.array, axis=dim, keepdims=keepdim)))
 
     def argmin(self, dim=None, keepdim=False):
         """Indices of the smallest elements (no gradient)."""
-        return leaf(np.asarray(np.argmin(self.data, axis=dim, keepdims=keepdim)))
+        return leaf(np.asarray(np.argmin(self.array, axis=dim, keepdims=keepdim)))
 
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably by shifting by the max."""
         dims = arguments.dims(dim, self.ndim, "logsumexp")
-        maxes = np.max(self.data, axis=dims, keepdims=True)
+        maxes = np.max(self.array, axis=dims, keepdims=True)
         # the shift cancels out unless it is infinite (inf - inf is nan): then it is 0, as in torch
         shift = leaf(np.where(np.isinf(maxes), 0, maxes))
         total = (self - shift).exp().sum(dims, keepdim=True).log() + shift

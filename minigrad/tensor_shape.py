@@ -16,21 +16,21 @@ class ShapeMethods:
     @property
     def T(self):
         """The tensor with its dimensions reversed."""
-        return ops.permute(self, dims=tuple(range(self.data.ndim - 1, -1, -1)))
+        return ops.permute(self, dims=tuple(range(self.array.ndim - 1, -1, -1)))
 
     def view(self, *shape):
         """The same data in a new shape (one dimension may be -1)."""
-        return ops.view(self, shape=arguments.infer_shape(arguments.shape_argument(shape), self.data.size,
+        return ops.view(self, shape=arguments.infer_shape(arguments.shape_argument(shape), self.array.size,
                                                           self.shape, "view"))
 
     def reshape(self, *shape):
         """The same as ``view``."""
-        return ops.view(self, shape=arguments.infer_shape(arguments.shape_argument(shape), self.data.size,
+        return ops.view(self, shape=arguments.infer_shape(arguments.shape_argument(shape), self.array.size,
                                                           self.shape, "reshape"))
 
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
-        shape = self.data.shape
+        shape = self.array.shape
         if not shape:
             return self.view(1)
         start, end = arguments.dim(start_dim, len(shape), "flatten"), arguments.dim(end_dim, len(shape), "flatten")

@@ -117,7 +117,7 @@ def check_op(fn, *inputs, seed=0, finite_differences=True):
     torch_out = fn(torch, *torch_tensors)
     _assert_same_dtype(out, torch_out)
     assert out.shape == tuple(torch_out.shape)
-    np.testing.assert_allclose(out.data, torch_out.detach().numpy(), **FORWARD_TOLERANCE)
+    np.testing.assert_allclose(out.numpy(), torch_out.detach().numpy(), **FORWARD_TOLERANCE)
     if not differentiable:
         return
     torch_out.backward(torch.from_numpy(upstream))

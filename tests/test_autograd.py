@@ -31,7 +31,7 @@ def test_only_retained_intermediates_keep_their_gradient():
     kept.retain_grad()
     (kept * dropped).sum().backward()
     assert kept.retains_grad and not dropped.retains_grad
-    np.testing.assert_allclose(kept.grad, dropped.data)
+    np.testing.assert_allclose(kept.grad, dropped.numpy())
     assert dropped.grad is None
     assert x.grad is not None
 
@@ -83,11 +83,11 @@ def test_enable_grad_inside_no_grad():
 def test_detach_shares_data_and_stops_gradients():
     x = leaf(3)
     d = x.detach()
-    assert np.shares_memory(d.data, x.data)
+    assert np.shares_memory(d.numpy(), x.numpy())
     assert not d.requires_grad and d.is_leaf
     (d * x).sum().backward()
     # only the attached factor carries a gradient: d(d * x)/dx = d
-    np.testing.assert_array_equal(x.grad, x.data)
+    np.testing.assert_array_equal(x.grad, x.numpy())
 
 
 def test_requires_grad_():
@@ -109,7 +109,7 @@ def test_retain_graph_allows_a_second_backward_that_accumulates():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad, 4 * x.data)
+    np.testing.assert_allclose(x.grad, 4 * x.numpy())
 
 
 def test_backward_of_a_leaf():
@@ -260,6 +260,6 @@ def test_casting_to_an_integer_dtype_leaves_the_graph():
 def test_nan_and_inf_flow_through_forward_and_backward():
     x = mg.tensor([0.0, 1.0, np.inf, np.nan], dtype=mg.float64, requires_grad=True)
     y = x.log()
-    np.testing.assert_array_equal(y.data, [-np.inf, 0.0, np.inf, np.nan])
+    np.testing.assert_array_equal(y.numpy(), [-np.inf, 0.0, np.inf, np.nan])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [np.inf, 1.0, 0.0, np.nan])

@@ -141,14 +141,14 @@ def graded():
 
 def test_compare_exact():
     x, y, z = graded()
-    row = mg.compare("x", 6 * x.data, x)
+    row = mg.compare("x", 6 * x.numpy(), x)
     assert row == mg.Comparison("x", (3,), True, True, 0.0, None)
     assert str(row) == "x               | (3,)         | exact: True  | approximate: True  | maxdiff: 0"
 
 
 def test_compare_approximate_with_the_largest_difference():
     x, y, z = graded()
-    mine = 6 * x.data + np.array([0.0, 1e-9, -4e-9])
+    mine = 6 * x.numpy() + np.array([0.0, 1e-9, -4e-9])
     row = mg.compare("x", mine, x)
     assert (row.exact, row.approximate, row.problem) == (False, True, None)
     assert row.max_diff == pytest.approx(4e-9, rel=1e-6)
@@ -157,7 +157,7 @@ def test_compare_approximate_with_the_largest_difference():
 
 def test_compare_different_and_tolerances():
     x, y, z = graded()
-    mine = 6 * x.data + np.array([0.0, 0.5, 0.0])
+    mine = 6 * x.numpy() + np.array([0.0, 0.5, 0.0])
     row = mg.compare("x", mine, x)
     assert (row.exact, row.approximate, row.max_diff) == (False, False, 0.5)
     assert mg.compare("x", mine, x, atol=0.5).approximate
@@ -194,7 +194,7 @@ def test_compare_against_arrays_and_tensors():
 
 def test_compare_table_one_row_per_name():
     x, y, z = graded()
-    rows = mg.compare_table([("x", 6 * x.data, x), ("y", np.full(3, 3.0), y), ("z", np.ones(3), z),
+    rows = mg.compare_table([("x", 6 * x.numpy(), x), ("y", np.full(3, 3.0), y), ("z", np.ones(3), z),
                              ("y2", np.ones(2), y)])
     assert [row.name for row in rows] == ["x", "y", "z", "y2"]
     assert [row.approximate for row in rows] == [True, True, False, False]
@@ -205,7 +205,7 @@ def test_compare_table_one_row_per_name():
 
 def test_compare_table_passes_the_tolerances():
     x, y, z = graded()
-    rows = mg.compare_table([("x", 6 * x.data + 0.01, x)], atol=0.1)
+    rows = mg.compare_table([("x", 6 * x.numpy() + 0.01, x)], atol=0.1)
     assert rows[0].approximate and not rows[0].exact
 
 
@@ -237,7 +237,7 @@ def test_log_of_a_zero_probability_raises_at_the_log():
     assert "logprobs" not in locals()  # the forward stopped at the op
     assert isinstance(info.value, FloatingPointError)
     assert info.value.tensor.op == "log" and info.value.tensor.inputs[0] is probs
-    assert np.isneginf(info.value.tensor.data[2])
+    assert np.isneginf(info.value.tensor.numpy()[2])
     assert info.value.origin == f"{__file__}:{line} in test_log_of_a_zero_probability_raises_at_the_log: " \
                                 "logprobs = probs.log()"
     assert info.value.summary == "Inf in forward"
@@ -406,7 +406,7 @@ def test_a_hook_on_an_intermediate_sees_its_gradient_without_keeping_it():
     seen = []
     y.register_hook(seen.append)
     (y * y).sum().backward()
-    np.testing.assert_array_equal(seen[0], 2 * y.data)
+    np.testing.assert_array_equal(seen[0], 2 * y.numpy())
     assert y.grad is None
 
 
@@ -435,7 +435,7 @@ def clipping_program(lib, values):
     clip = (lambda g: np.clip(g, -1.0, 1.0)) if lib is mg else (lambda g: g.clamp(-1.0, 1.0))
     leaf_clip = (lambda g: np.clip(g, -2.0, 2.0)) if lib is mg else (lambda g: g.clamp(-2.0, 2.0))
     seen = []
-    hidden.register_hook(lambda g: seen.append(np.array(g.data if lib is mg else g.numpy())))
+    hidden.register_hook(lambda g: seen.append(np.array(g if lib is mg else g.numpy())))
     hidden.register_hook(clip)
     x.register_hook(leaf_clip)
     loss = (hidden * lib.tensor([0.5, 5.0, -5.0], dtype=lib.float64)).sum()
@@ -584,12 +584,12 @@ def test_a_highlighted_tensor_outside_the_graph_is_an_error():
     with pytest.raises(ValueError, match="highlight: the mul tensor of shape \\(2,\\) is not in the graph of root"):
         mg.draw_graph(x.sum(), highlight=x * 2)
     with pytest.raises(TypeError, match=r"highlight takes tensors or an error with .tensor and .summary \(an AnomalyError\), got ndarray"):
-        mg.draw_graph(x.sum(), highlight=[x.data])
+        mg.draw_graph(x.sum(), highlight=[x.numpy()])
 
 
 def test_an_anomaly_inside_a_collapsed_module_colours_its_box():
     model, params, Xb, Yb = lecture_setup()
-    model.hidden.weight.data[0, 0] = np.inf
+    model.hidden.weight.numpy()[0, 0] = np.inf
     with pytest.raises(mg.AnomalyError) as info, mg.detect_anomaly():
         F.cross_entropy(model(Xb), Yb)
     assert "input 1 'weight' of shape (64, 30) already holds Inf" in str(info.value)

@@ -36,7 +36,7 @@ def float64_parameters(vocab_size, n_embd=N_EMBED, n_hidden=N_HIDDEN):
         model = lecture.MLP(vocab_size, BLOCK_SIZE, n_embd, n_hidden, generator=np.random.default_rng(2147483647))
     finally:
         mg.set_default_dtype(mg.float32)
-    return {name: p.data.copy() for name, p in lecture.lecture_parameters(model).items()}
+    return {name: p.numpy().copy() for name, p in lecture.lecture_parameters(model).items()}
 
 
 def run(make_tensor, Xb, Yb, parameters):
@@ -104,14 +104,14 @@ def test_the_hand_derived_parameter_gradients_equal_finite_differences():
     mine = lecture.chunked_manual_backward(steps, parameters, Xb, Yb)
     eps = 1e-6
     for name, tensor in parameters.items():
-        numeric = np.zeros_like(tensor.data)
+        numeric = np.zeros_like(tensor.numpy())
         for index in np.ndindex(tensor.shape):
-            saved = tensor.data[index]
-            tensor.data[index] = saved + eps
+            saved = tensor.numpy()[index]
+            tensor.numpy()[index] = saved + eps
             above = loss()
-            tensor.data[index] = saved - eps
+            tensor.numpy()[index] = saved - eps
             below = loss()
-            tensor.data[index] = saved
+            tensor.numpy()[index] = saved
             numeric[index] = (above - below) / (2 * eps)
         np.testing.assert_allclose(mine[name], numeric, rtol=1e-5, atol=1e-8, err_msg=name)
 
@@ -127,6 +127,6 @@ def test_the_fused_backward_equals_the_step_by_step_one(batch, by_hand):
 @pytest.mark.parametrize("name", ["loss"] + INTERMEDIATES + PARAMETERS)
 def test_forward_and_gradient_equal_torch(name, minigrad_run, torch_run, by_hand):
     mine, theirs = minigrad_run[name], torch_run[name]
-    np.testing.assert_allclose(mine.data, theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-14)
     if name != "loss":
         np.testing.assert_allclose(by_hand[name], theirs.grad.numpy(), rtol=1e-10, atol=1e-14)

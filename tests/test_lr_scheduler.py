@@ -56,7 +56,7 @@ def test_schedules_equal_torch_epoch_by_epoch(make, set_by_hand):
         assert [g["lr"] for g in opt.param_groups] == pytest.approx([g["lr"] for g in their_opt.param_groups],
                                                                     rel=1e-15)
         for p, q in zip(mine, theirs):
-            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14)
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14)
 
 
 def test_step_lr_decays_every_step_size_epochs():

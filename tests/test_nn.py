@@ -100,13 +100,13 @@ def test_train_and_eval_reach_every_submodule():
 def test_eval_changes_what_batchnorm_computes():
     bn = nn.BatchNorm1d(3, dtype=F64)
     x = mg.tensor(np.random.default_rng(0).normal(5.0, 2.0, (8, 3)))
-    trained = bn(x).data
+    trained = bn(x).numpy()
     np.testing.assert_allclose(trained.mean(0), 0.0, atol=1e-12)  # batch statistics
-    before = bn.running_mean.data.copy(), bn.running_var.data.copy()
-    evaluated = bn.eval()(x).data
-    np.testing.assert_allclose(evaluated, (x.data - before[0]) / np.sqrt(before[1] + 1e-5), **FORWARD)
-    np.testing.assert_array_equal(bn.running_mean.data, before[0])  # not updated in eval
-    np.testing.assert_array_equal(bn.running_var.data, before[1])
+    before = bn.running_mean.numpy().copy(), bn.running_var.numpy().copy()
+    evaluated = bn.eval()(x).numpy()
+    np.testing.assert_allclose(evaluated, (x.numpy() - before[0]) / np.sqrt(before[1] + 1e-5), **FORWARD)
+    np.testing.assert_array_equal(bn.running_mean.numpy(), before[0])  # not updated in eval
+    np.testing.assert_array_equal(bn.running_var.numpy(), before[1])
 
 
 def test_call_runs_forward_with_its_arguments():
@@ -118,7 +118,7 @@ def test_call_runs_forward_with_its_arguments():
             return x * self.scale + shift
 
     out = Affine()(mg.tensor([1.0, 3.0]), shift=1.0)
-    np.testing.assert_array_equal(out.data, [3.0, 7.0])
+    np.testing.assert_array_equal(out.numpy(), [3.0, 7.0])
     with pytest.raises(NotImplementedError):
         nn.Module()(mg.tensor([1.0]))
 
@@ -130,7 +130,7 @@ def test_state_dict_holds_parameters_and_buffers():
                                                                           "encoder.1.running_var"]
     for name, value in list(net.named_parameters()) + list(net.named_buffers()):
         assert isinstance(state[name], mg.Tensor)
-        np.testing.assert_array_equal(state[name].data, value.data)
+        np.testing.assert_array_equal(state[name].numpy(), value.numpy())
         assert not state[name].requires_grad
 
 
@@ -142,18 +142,18 @@ def test_load_state_dict_copies_values_into_the_same_parameters():
     assert target.load_state_dict(source.state_dict()) is target
     assert all(a is b for a, b in zip(params_before, target.parameters()))  # optimisers keep working
     for (name, mine), (_, theirs) in zip(target.state_dict().items(), source.state_dict().items()):
-        np.testing.assert_array_equal(mine.data, theirs.data, err_msg=name)
+        np.testing.assert_array_equal(mine.numpy(), theirs.numpy(), err_msg=name)
     source.eval(), target.eval()
-    np.testing.assert_array_equal(target(x).data, source(x).data)
+    np.testing.assert_array_equal(target(x).numpy(), source(x).numpy())
     # a copy, not an alias
     source.head.weight.data += 1.0
-    assert not np.array_equal(target.head.weight.data, source.head.weight.data)
+    assert not np.array_equal(target.head.weight.numpy(), source.head.weight.numpy())
 
 
 def test_load_state_dict_accepts_plain_arrays():
     layer = nn.Linear(2, 2, dtype=F64)
     layer.load_state_dict({"weight": np.eye(2), "bias": np.array([1.0, -1.0])})
-    np.testing.assert_array_equal(layer(mg.tensor([[2.0, 3.0]])).data, [[3.0, 2.0]])
+    np.testing.assert_array_equal(layer(mg.tensor([[2.0, 3.0]])).numpy(), [[3.0, 2.0]])
 
 
 def test_load_state_dict_strict_reports_missing_and_unexpected_keys():
@@ -172,18 +172,18 @@ def test_load_state_dict_not_strict_loads_what_matches():
     net = Net()
     new_weight = np.full((2, 4), 0.5)
     net.load_state_dict({"head.weight": new_weight, "unrelated": np.zeros(3)}, strict=False)
-    np.testing.assert_array_equal(net.head.weight.data, new_weight)
+    np.testing.assert_array_equal(net.head.weight.numpy(), new_weight)
 
 
 def test_load_state_dict_rejects_a_shape_mismatch_even_when_not_strict():
     net = Net()
-    before = net.head.weight.data.copy()
+    before = net.head.weight.numpy().copy()
     state = net.state_dict()
     state["head.weight"] = mg.zeros(4, 2)
     for strict in (True, False):
         with pytest.raises(ValueError, match="head.weight"):
             net.load_state_dict(state, strict=strict)
-    np.testing.assert_array_equal(net.head.weight.data, before)
+    np.testing.assert_array_equal(net.head.weight.numpy(), before)
 
 
 def test_repr_shows_the_tree_of_layers():
@@ -214,8 +214,8 @@ def test_same_seed_gives_same_parameters(make):
     first, second, other = (make(np.random.default_rng(seed)) for seed in (7, 7, 8))
     for (name, a), (_, b), (_, c) in zip(first.named_parameters(), second.named_parameters(),
                                          other.named_parameters()):
-        np.testing.assert_array_equal(a.data, b.data, err_msg=name)
-        assert not np.array_equal(a.data, c.data), name
+        np.testing.assert_array_equal(a.numpy(), b.numpy(), err_msg=name)
+        assert not np.array_equal(a.numpy(), c.numpy()), name
 
 
 def test_default_generator_follows_manual_seed():
@@ -223,19 +223,19 @@ def test_default_generator_follows_manual_seed():
     first = nn.Linear(4, 4)
     mg.manual_seed(123)
     second = nn.Linear(4, 4)
-    np.testing.assert_array_equal(first.weight.data, second.weight.data)
-    np.testing.assert_array_equal(first.bias.data, second.bias.data)
+    np.testing.assert_array_equal(first.weight.numpy(), second.weight.numpy())
+    np.testing.assert_array_equal(first.bias.numpy(), second.bias.numpy())
 
 
 def test_linear_initialisation_is_pytorchs_uniform_bound_and_dtype():
     layer = nn.Linear(16, 50, generator=np.random.default_rng(0))
     assert layer.weight.dtype == mg.float32 and layer.bias.dtype == mg.float32
-    assert np.abs(layer.weight.data).max() <= 1 / 4 and np.abs(layer.bias.data).max() <= 1 / 4
-    assert np.abs(layer.weight.data).max() > 0.2  # spread over the range, not all near zero
+    assert np.abs(layer.weight.numpy()).max() <= 1 / 4 and np.abs(layer.bias.numpy()).max() <= 1 / 4
+    assert np.abs(layer.weight.numpy()).max() > 0.2  # spread over the range, not all near zero
     assert nn.Linear(2, 2, dtype=F64).weight.dtype == F64
     bn = nn.BatchNorm1d(3)
-    np.testing.assert_array_equal(bn.weight.data, 1.0)
-    np.testing.assert_array_equal(bn.bias.data, 0.0)
+    np.testing.assert_array_equal(bn.weight.numpy(), 1.0)
+    np.testing.assert_array_equal(bn.bias.numpy(), 0.0)
 
 
 # ----- layers against PyTorch, float64 -----
@@ -246,7 +246,7 @@ def copy_parameters(mine, theirs):
     assert [name for name, _ in mine.named_parameters()] == list(their_params)
     with torch.no_grad():
         for name, p in mine.named_parameters():
-            their_params[name].copy_(torch.from_numpy(p.data))
+            their_params[name].copy_(torch.from_numpy(p.numpy()))
 
 
 def compare_with_torch(mine, theirs, x, seed=0):
@@ -257,7 +257,7 @@ def compare_with_torch(mine, theirs, x, seed=0):
     x_theirs = torch.tensor(x, requires_grad=differentiable)
     out, their_out = mine(x_mine), theirs(x_theirs)
     assert out.shape == tuple(their_out.shape) and out.dtype == F64
-    np.testing.assert_allclose(out.data, their_out.detach().numpy(), **FORWARD)
+    np.testing.assert_allclose(out.numpy(), their_out.detach().numpy(), **FORWARD)
     upstream = np.random.default_rng(seed).standard_normal(out.shape)
     out.backward(upstream)
     their_out.backward(torch.from_numpy(upstream))
@@ -292,7 +292,7 @@ def test_embedding_equals_torch_with_repeated_indices():
 
 def test_embedding_looks_up_rows_and_rejects_float_indices():
     layer = nn.Embedding(5, 2, dtype=F64)
-    np.testing.assert_array_equal(layer(mg.tensor([[4, 0]])).data, layer.weight.data[[[4, 0]]])
+    np.testing.assert_array_equal(layer(mg.tensor([[4, 0]])).numpy(), layer.weight.numpy()[[[4, 0]]])
     with pytest.raises(TypeError, match="integers"):
         layer(mg.tensor([1.0, 2.0]))
 
@@ -301,8 +301,8 @@ def random_batchnorm(num_features, seed=0, **options):
     """A BatchNorm1d with random gain and bias (not the trivial 1 and 0)."""
     bn = nn.BatchNorm1d(num_features, dtype=F64, **options)
     rng = np.random.default_rng(seed)
-    bn.weight.data[...] = rng.normal(1.0, 0.3, num_features)
-    bn.bias.data[...] = rng.normal(0.0, 0.3, num_features)
+    bn.weight.numpy()[...] = rng.normal(1.0, 0.3, num_features)
+    bn.bias.numpy()[...] = rng.normal(0.0, 0.3, num_features)
     return bn
 
 
@@ -318,18 +318,18 @@ def test_batchnorm_train_then_eval_equals_torch(momentum):
         theirs.zero_grad()
         x = rng.normal(3.0, 2.0, (16, 5))
         compare_with_torch(mine, theirs, x, seed=step)
-        np.testing.assert_allclose(mine.running_mean.data, theirs.running_mean.numpy(), **FORWARD)
-        np.testing.assert_allclose(mine.running_var.data, theirs.running_var.numpy(), **FORWARD)
+        np.testing.assert_allclose(mine.running_mean.numpy(), theirs.running_mean.numpy(), **FORWARD)
+        np.testing.assert_allclose(mine.running_var.numpy(), theirs.running_var.numpy(), **FORWARD)
     # the running variance is the unbiased one, whatever the normalisation uses
-    assert not np.allclose(mine.running_var.data, 1.0)
+    assert not np.allclose(mine.running_var.numpy(), 1.0)
 
     mine.eval(), theirs.eval()
     mine.zero_grad()
     theirs.zero_grad()
-    running = mine.running_mean.data.copy(), mine.running_var.data.copy()
+    running = mine.running_mean.numpy().copy(), mine.running_var.numpy().copy()
     compare_with_torch(mine, theirs, rng.normal(3.0, 2.0, (7, 5)), seed=9)
-    np.testing.assert_array_equal(mine.running_mean.data, running[0])
-    np.testing.assert_array_equal(mine.running_var.data, running[1])
+    np.testing.assert_array_equal(mine.running_mean.numpy(), running[0])
+    np.testing.assert_array_equal(mine.running_var.numpy(), running[1])
 
 
 def lecture_batchnorm(x, bngain, bnbias):
@@ -347,8 +347,8 @@ def lecture_batchnorm(x, bngain, bnbias):
 def test_batchnorm_correction_1_equals_the_lectures_formula():
     rng = np.random.default_rng(0)
     bn = random_batchnorm(6, correction=1)
-    gain = mg.tensor(bn.weight.data.reshape(1, -1).copy(), requires_grad=True)
-    bias = mg.tensor(bn.bias.data.reshape(1, -1).copy(), requires_grad=True)
+    gain = mg.tensor(bn.weight.numpy().reshape(1, -1).copy(), requires_grad=True)
+    bias = mg.tensor(bn.bias.numpy().reshape(1, -1).copy(), requires_grad=True)
     running_mean, running_var = np.zeros(6), np.ones(6)
     for step in range(3):
         bn.zero_grad()
@@ -357,23 +357,23 @@ def test_batchnorm_correction_1_equals_the_lectures_formula():
         x, x_lecture = mg.tensor(data, requires_grad=True), mg.tensor(data, requires_grad=True)
         out = bn(x)
         expected, bnmeani, bnvar = lecture_batchnorm(x_lecture, gain, bias)
-        np.testing.assert_allclose(out.data, expected.data, **FORWARD)
+        np.testing.assert_allclose(out.numpy(), expected.numpy(), **FORWARD)
         upstream = rng.standard_normal(out.shape)
         out.backward(upstream)
         expected.backward(upstream)
         np.testing.assert_allclose(x.grad, x_lecture.grad, **GRADIENT)
         np.testing.assert_allclose(bn.weight.grad, gain.grad.reshape(-1), **GRADIENT)
         np.testing.assert_allclose(bn.bias.grad, bias.grad.reshape(-1), **GRADIENT)
-        running_mean = 0.9 * running_mean + 0.1 * bnmeani.data.reshape(-1)
-        running_var = 0.9 * running_var + 0.1 * bnvar.data.reshape(-1)
-        np.testing.assert_allclose(bn.running_mean.data, running_mean, **FORWARD)
-        np.testing.assert_allclose(bn.running_var.data, running_var, **FORWARD)
+        running_mean = 0.9 * running_mean + 0.1 * bnmeani.numpy().reshape(-1)
+        running_var = 0.9 * running_var + 0.1 * bnvar.numpy().reshape(-1)
+        np.testing.assert_allclose(bn.running_mean.numpy(), running_mean, **FORWARD)
+        np.testing.assert_allclose(bn.running_var.numpy(), running_var, **FORWARD)
 
 
 def test_the_two_corrections_normalise_differently():
     data = np.random.default_rng(0).standard_normal((5, 3))
-    biased = nn.BatchNorm1d(3, dtype=F64)(mg.tensor(data)).data
-    bessel = nn.BatchNorm1d(3, dtype=F64, correction=1)(mg.tensor(data)).data
+    biased = nn.BatchNorm1d(3, dtype=F64)(mg.tensor(data)).numpy()
+    bessel = nn.BatchNorm1d(3, dtype=F64, correction=1)(mg.tensor(data)).numpy()
     np.testing.assert_allclose(biased.var(0), 1.0, rtol=1e-4)  # divided by n: variance 1 (up to eps)
     np.testing.assert_allclose(bessel.var(0, ddof=1), 1.0, rtol=1e-4)  # divided by n - 1
     np.testing.assert_allclose(bessel, biased * np.sqrt(4 / 5), rtol=1e-4)
@@ -388,20 +388,20 @@ def test_batchnorm_correction_1_equals_torch_rescaled():
     mine = random_batchnorm(features, correction=1)
     theirs = torch.nn.BatchNorm1d(features, eps=1e-5 * s ** 2).double()
     with torch.no_grad():
-        theirs.weight.copy_(torch.from_numpy(mine.weight.data * s))
-        theirs.bias.copy_(torch.from_numpy(mine.bias.data))
+        theirs.weight.copy_(torch.from_numpy(mine.weight.numpy() * s))
+        theirs.bias.copy_(torch.from_numpy(mine.bias.numpy()))
     data = np.random.default_rng(1).normal(1.0, 2.0, (n, features))
     x, x_theirs = mg.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     out, their_out = mine(x), theirs(x_theirs)
-    np.testing.assert_allclose(out.data, their_out.detach().numpy(), **FORWARD)
+    np.testing.assert_allclose(out.numpy(), their_out.detach().numpy(), **FORWARD)
     upstream = np.random.default_rng(2).standard_normal(out.shape)
     out.backward(upstream)
     their_out.backward(torch.from_numpy(upstream))
     np.testing.assert_allclose(x.grad, x_theirs.grad.numpy(), **GRADIENT)
     np.testing.assert_allclose(mine.weight.grad, theirs.weight.grad.numpy() * s, **GRADIENT)
     np.testing.assert_allclose(mine.bias.grad, theirs.bias.grad.numpy(), **GRADIENT)
-    np.testing.assert_allclose(mine.running_mean.data, theirs.running_mean.numpy(), **FORWARD)
-    np.testing.assert_allclose(mine.running_var.data, theirs.running_var.numpy(), **FORWARD)
+    np.testing.assert_allclose(mine.running_mean.numpy(), theirs.running_mean.numpy(), **FORWARD)
+    np.testing.assert_allclose(mine.running_var.numpy(), theirs.running_var.numpy(), **FORWARD)
 
 
 @requires_torch
@@ -479,11 +479,11 @@ def test_batch_norm_updates_running_statistics_in_place():
     data = np.random.default_rng(0).normal(1.0, 2.0, (10, 3))
     running_mean, running_var = mg.zeros(3, dtype=F64), mg.ones(3, dtype=F64)
     for correction in (0, 1):  # the running variance is unbiased either way
-        mean, var = running_mean.data.copy(), running_var.data.copy()
+        mean, var = running_mean.numpy().copy(), running_var.numpy().copy()
         mg.functional.batch_norm(mg.tensor(data), running_mean, running_var, mg.ones(3, dtype=F64),
                                  mg.zeros(3, dtype=F64), training=True, momentum=0.2, correction=correction)
-        np.testing.assert_allclose(running_mean.data, 0.8 * mean + 0.2 * data.mean(0), **FORWARD)
-        np.testing.assert_allclose(running_var.data, 0.8 * var + 0.2 * data.var(0, ddof=1), **FORWARD)
+        np.testing.assert_allclose(running_mean.numpy(), 0.8 * mean + 0.2 * data.mean(0), **FORWARD)
+        np.testing.assert_allclose(running_var.numpy(), 0.8 * var + 0.2 * data.var(0, ddof=1), **FORWARD)
 
 
 def test_batch_norm_rejects_what_it_cannot_normalise():

@@ -39,14 +39,14 @@ def test_softmax_without_dim_picks_torchs_legacy_dim_and_warns(shape):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = torch.nn.Softmax()(torch.tensor(x)).numpy()
-    np.testing.assert_allclose(out.data, expected, **FORWARD)
+    np.testing.assert_allclose(out.numpy(), expected, **FORWARD)
 
 
 def test_identity_returns_its_input_and_sigmoid_is_the_formula():
     x = mg.tensor([-2.0, 0.0, 3.0])
     assert nn.Identity()(x) is x
-    np.testing.assert_allclose(nn.Sigmoid()(x).data, 1 / (1 + np.exp(-x.data)), rtol=1e-6)
-    np.testing.assert_allclose(nn.Softmax(0)(x).data.sum(), 1.0, rtol=1e-6)
+    np.testing.assert_allclose(nn.Sigmoid()(x).numpy(), 1 / (1 + np.exp(-x.numpy())), rtol=1e-6)
+    np.testing.assert_allclose(nn.Softmax(0)(x).numpy().sum(), 1.0, rtol=1e-6)
 
 
 # ----- LayerNorm -----
@@ -90,7 +90,7 @@ def test_layer_norm_module_equals_torchs(options):
     assert list(mine.state_dict()) == list(theirs.state_dict())
     rng = np.random.default_rng(0)
     for p in mine.parameters():
-        p.data[...] = rng.standard_normal(p.shape)
+        p.numpy()[...] = rng.standard_normal(p.shape)
     copy_parameters(mine, theirs)
     compare_with_torch(mine, theirs, rng.normal(2.0, 3.0, (5, 3, 4)))
 
@@ -98,7 +98,7 @@ def test_layer_norm_module_equals_torchs(options):
 def test_layer_norm_normalises_and_defaults_to_float32():
     layer = nn.LayerNorm(8)
     assert layer.weight.dtype == mg.float32 and layer.normalized_shape == (8,)
-    out = layer(mg.tensor(np.random.default_rng(0).normal(5.0, 3.0, (4, 8)).astype(np.float32))).data
+    out = layer(mg.tensor(np.random.default_rng(0).normal(5.0, 3.0, (4, 8)).astype(np.float32))).numpy()
     assert out.dtype == np.float32
     np.testing.assert_allclose(out.mean(-1), 0.0, atol=1e-5)
     np.testing.assert_allclose(out.var(-1), 1.0, rtol=1e-4)
@@ -118,9 +118,9 @@ def test_dropout_zeroes_with_probability_p_and_scales_the_rest():
     x = mg.tensor(np.random.default_rng(0).uniform(1.0, 2.0, 100_000), requires_grad=True)
     mg.manual_seed(0)
     out = nn.Dropout(p)(x)
-    kept = out.data != 0
+    kept = out.numpy() != 0
     assert abs(kept.mean() - (1 - p)) < 0.01  # 7 standard deviations
-    np.testing.assert_allclose(out.data[kept], x.data[kept] / (1 - p), rtol=1e-15)
+    np.testing.assert_allclose(out.numpy()[kept], x.numpy()[kept] / (1 - p), rtol=1e-15)
     out.backward(np.ones(out.shape))
     np.testing.assert_allclose(x.grad, kept / (1 - p), rtol=1e-15)
 
@@ -132,8 +132,8 @@ def test_dropout_draws_its_mask_from_the_generator_as_torch_does():
         seeded = mg.manual_seed(4)
         out = nn.Dropout(0.4, generator=seeded if generator else None)(x)
         mg.manual_seed(4)
-        expected = (mg.rand(5, 7, dtype=mg.float64).data < 0.6) / 0.6
-        np.testing.assert_allclose(out.data, expected, rtol=1e-6)
+        expected = (mg.rand(5, 7, dtype=mg.float64).numpy() < 0.6) / 0.6
+        np.testing.assert_allclose(out.numpy(), expected, rtol=1e-6)
         assert out.dtype == mg.float32
 
 
@@ -148,7 +148,7 @@ def test_dropout_with_p_1_zeroes_everything_and_its_gradient():
     x = mg.tensor([1.0, -2.0, 3.0], requires_grad=True)
     out = nn.Dropout(1.0)(x)
     out.sum().backward()
-    np.testing.assert_array_equal(out.data, 0.0)
+    np.testing.assert_array_equal(out.numpy(), 0.0)
     np.testing.assert_array_equal(x.grad, 0.0)
 
 
@@ -179,8 +179,8 @@ def test_batchnorm_on_n_c_l_equals_torch_in_training_and_evaluation():
         mine.zero_grad()
         theirs.zero_grad()
         compare_with_torch(mine, theirs, rng.normal(2.0, 3.0, (5, 4, 6)), seed=step)
-        np.testing.assert_allclose(mine.running_mean.data, theirs.running_mean.numpy(), **FORWARD)
-        np.testing.assert_allclose(mine.running_var.data, theirs.running_var.numpy(), **FORWARD)
+        np.testing.assert_allclose(mine.running_mean.numpy(), theirs.running_mean.numpy(), **FORWARD)
+        np.testing.assert_allclose(mine.running_var.numpy(), theirs.running_var.numpy(), **FORWARD)
     mine.eval(), theirs.eval()
     mine.zero_grad()
     theirs.zero_grad()

@@ -32,7 +32,7 @@ def run_both(make_mine, make_theirs, steps=STEPS, skip=lambda step: (), lr_at=No
     the parameters must agree. ``skip(step)`` lists parameters with no gradient that step;
     ``lr_at(step)`` sets the learning rate before that step."""
     mine = make_parameters()
-    theirs = [torch.tensor(p.data.copy(), requires_grad=True) for p in mine]
+    theirs = [torch.tensor(p.numpy().copy(), requires_grad=True) for p in mine]
     opt, their_opt = make_mine(mine), make_theirs(theirs)
     for step in range(steps):
         if lr_at is not None:
@@ -47,7 +47,7 @@ def run_both(make_mine, make_theirs, steps=STEPS, skip=lambda step: (), lr_at=No
         opt.step()
         their_opt.step()
         for index, (p, q) in enumerate(zip(mine, theirs)):
-            np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-12, atol=1e-14,
+            np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=1e-12, atol=1e-14,
                                        err_msg=f"parameter {index} after step {step}")
     return mine
 
@@ -92,9 +92,9 @@ SETTINGS = [
 @requires_torch
 @pytest.mark.parametrize("make_mine, make_theirs", SETTINGS)
 def test_steps_equal_torch(make_mine, make_theirs):
-    before = [p.data.copy() for p in make_parameters()]
+    before = [p.numpy().copy() for p in make_parameters()]
     after = run_both(make_mine, make_theirs)
-    assert all(not np.allclose(a.data, b) for a, b in zip(after, before))  # they did move
+    assert all(not np.allclose(a.numpy(), b) for a, b in zip(after, before))  # they did move
 
 
 @requires_torch
@@ -115,14 +115,14 @@ def test_parameters_without_gradient_are_skipped_as_in_torch(make_mine, make_the
                                   lambda ps: optim.Adam(ps, lr=0.1, weight_decay=0.1)], ids=["sgd", "adam"])
 def test_a_parameter_without_gradient_does_not_move(make):
     params = make_parameters()
-    before = params[0].data.copy()
+    before = params[0].numpy().copy()
     opt = make(params)
     for step in range(3):
         for p, g in zip(params, gradients(step, skip={0})):
             p.grad = g
         opt.step()
-    np.testing.assert_array_equal(params[0].data, before)
-    assert not np.allclose(params[1].data, make_parameters()[1].data)
+    np.testing.assert_array_equal(params[0].numpy(), before)
+    assert not np.allclose(params[1].numpy(), make_parameters()[1].numpy())
 
 
 def test_sgd_step_is_minus_lr_times_grad():
@@ -130,7 +130,7 @@ def test_sgd_step_is_minus_lr_times_grad():
     p.grad = np.array([0.5, 0.5, -1.0])
     opt = optim.SGD([p], lr=0.1)
     opt.step()
-    np.testing.assert_allclose(p.data, [0.95, -2.05, 3.1], rtol=1e-15)
+    np.testing.assert_allclose(p.numpy(), [0.95, -2.05, 3.1], rtol=1e-15)
 
 
 def test_the_learning_rate_is_settable():
@@ -141,10 +141,10 @@ def test_the_learning_rate_is_settable():
     assert opt.lr == 0.01 and opt.param_groups[0]["lr"] == 0.01
     p.grad = np.ones(2)
     opt.step()
-    np.testing.assert_allclose(p.data, [-0.01, -0.01], rtol=1e-15)
+    np.testing.assert_allclose(p.numpy(), [-0.01, -0.01], rtol=1e-15)
     opt.param_groups[0]["lr"] = 1.0  # torch's way works too
     opt.step()
-    np.testing.assert_allclose(p.data, [-1.01, -1.01], rtol=1e-15)
+    np.testing.assert_allclose(p.numpy(), [-1.01, -1.01], rtol=1e-15)
 
 
 def test_param_groups_have_their_own_settings_and_lr_sets_them_all():
@@ -185,7 +185,7 @@ def test_an_optimiser_trains_a_model_from_its_parameters_generator():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 1e-4 * losses[0]
-    np.testing.assert_allclose(model.weight.data, [[1.0, -2.0, 0.5]], atol=1e-2)
+    np.testing.assert_allclose(model.weight.numpy(), [[1.0, -2.0, 0.5]], atol=1e-2)
 
 
 def test_float32_parameters_stay_float32():
@@ -194,7 +194,7 @@ def test_float32_parameters_stay_float32():
                 optim.SGD([p], lr=0.1, momentum=0.9, nesterov=True), optim.AdamW([p])):
         p.grad = np.ones(3, dtype=np.float32)
         opt.step()
-        assert p.data.dtype == np.float32
+        assert p.numpy().dtype == np.float32
 
 
 def test_an_empty_parameter_list_is_an_error():
@@ -229,4 +229,4 @@ def test_adamw_defaults_are_torchs_and_shrink_a_parameter_without_moving_it_othe
     assert (group["lr"], group["betas"], group["eps"], group["weight_decay"]) == (1e-3, (0.9, 0.999), 1e-8, 1e-2)
     p.grad = np.zeros(2)  # a zero gradient: only the decay acts
     opt.step()
-    np.testing.assert_allclose(p.data, np.array([2.0, -4.0]) * (1 - 1e-3 * 1e-2), rtol=1e-15)
+    np.testing.assert_allclose(p.numpy(), np.array([2.0, -4.0]) * (1 - 1e-3 * 1e-2), rtol=1e-15)

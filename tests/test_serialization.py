@@ -29,13 +29,13 @@ def test_state_dict_round_trip_gives_identical_arrays_and_outputs(tmp_path):
     for name, value in state.items():
         assert isinstance(loaded[name], mg.Tensor)
         assert loaded[name].dtype == value.dtype and loaded[name].shape == value.shape
-        np.testing.assert_array_equal(loaded[name].data, value.data, err_msg=name)
+        np.testing.assert_array_equal(loaded[name].numpy(), value.numpy(), err_msg=name)
 
     fresh = make_model(99)
-    assert not np.array_equal(fresh[0].weight.data, model[0].weight.data)
+    assert not np.array_equal(fresh[0].weight.numpy(), model[0].weight.numpy())
     fresh.load_state_dict(loaded)
     model.eval(), fresh.eval()
-    np.testing.assert_array_equal(fresh(x).data, model(x).data)
+    np.testing.assert_array_equal(fresh(x).numpy(), model(x).numpy())
 
 
 def test_single_tensor_round_trip(tmp_path):
@@ -46,7 +46,7 @@ def test_single_tensor_round_trip(tmp_path):
         loaded = mg.load(path)
         assert isinstance(loaded, mg.Tensor)
         assert loaded.dtype == value.dtype and loaded.shape == value.shape
-        np.testing.assert_array_equal(loaded.data, value.data)
+        np.testing.assert_array_equal(loaded.numpy(), value.numpy())
 
 
 def test_writes_exactly_the_path_given(tmp_path):
@@ -55,7 +55,7 @@ def test_writes_exactly_the_path_given(tmp_path):
         directory.mkdir()
         mg.save({"w": mg.ones(2)}, str(directory / name))
         assert os.listdir(directory) == [name]
-        np.testing.assert_array_equal(mg.load(str(directory / name))["w"].data, [1.0, 1.0])
+        np.testing.assert_array_equal(mg.load(str(directory / name))["w"].numpy(), [1.0, 1.0])
 
 
 def test_the_file_is_an_npz_that_loads_without_pickle(tmp_path):
@@ -66,7 +66,7 @@ def test_the_file_is_an_npz_that_loads_without_pickle(tmp_path):
     with np.load(path, allow_pickle=False) as archive:
         assert sorted(archive.files) == sorted(state)
         for name, value in state.items():
-            np.testing.assert_array_equal(archive[name], value.data)
+            np.testing.assert_array_equal(archive[name], value.numpy())
 
 
 def test_text_numbers_and_arrays_round_trip(tmp_path):
@@ -79,7 +79,7 @@ def test_text_numbers_and_arrays_round_trip(tmp_path):
     assert loaded["name"] == "mlp" and isinstance(loaded["name"], str)
     assert loaded["config.n_hidden"].item() == 200
     assert loaded["lr"].item() == 0.1
-    np.testing.assert_array_equal(loaded["weights"].data, [0.0, 1.0, 2.0])
+    np.testing.assert_array_equal(loaded["weights"].numpy(), [0.0, 1.0, 2.0])
 
 
 @pytest.mark.parametrize("key", ["file", "allow_pickle", "args", "kwds"])
@@ -89,7 +89,7 @@ def test_any_string_key_round_trips(tmp_path, key):
     mg.save({key: mg.tensor([1.0, 2.0]), "other": mg.tensor([3.0])}, path)
     loaded = mg.load(path)
     assert sorted(loaded) == sorted([key, "other"])
-    np.testing.assert_array_equal(loaded[key].data, [1.0, 2.0])
+    np.testing.assert_array_equal(loaded[key].numpy(), [1.0, 2.0])
 
 
 def test_loaded_tensors_are_plain_writable_leaves(tmp_path):
@@ -97,8 +97,8 @@ def test_loaded_tensors_are_plain_writable_leaves(tmp_path):
     mg.save({"w": nn.Parameter(np.ones(2))}, path)
     w = mg.load(path)["w"]
     assert not w.requires_grad
-    w.data[0] = 5.0  # writable: can be trained or loaded into
-    assert w.data[0] == 5.0
+    w.numpy()[0] = 5.0  # writable: can be trained or loaded into
+    assert w.numpy()[0] == 5.0
 
 
 @pytest.mark.parametrize("obj", [

@@ -68,7 +68,7 @@ def _look(plan, node, show_data, show_grad, rankdir, mark=None):
         label = plain_label(_module_lines(plan, node) + extra)
     else:
         subject = node.subject
-        array = subject.data if isinstance(subject, Tensor) else subject
+        array = subject.array if isinstance(subject, Tensor) else subject
         name = _name(plan, subject, node.name)
         # names are what a learner looks for: large; an unnamed intermediate recedes
         look.update(NAMED if name else UNNAMED if node.kind == "tensor" else {})
@@ -92,4 +92,4 @@ def _name(plan, subject, fallback=None):
 
 def _module_lines(plan, node):
     lines = [node.subject[-1], f"{node.ops} op{'s' if node.ops != 1 else ''}"]
-    return lines + [f"{_name(plan, p, 'parameter')} {shape_text(p.data)}" for p in node.parameters]
+    return lines + [f"{_name(plan, p, 'parameter')} {shape_text(p.array)}" for p in node.parameters]

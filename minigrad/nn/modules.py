@@ -20,7 +20,7 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data, requires_grad=True, label=None):
-        super().__init__(data.data if isinstance(data, Tensor) else data, requires_grad=requires_grad, label=label)
+        super().__init__(data.array if isinstance(data, Tensor) else data, requires_grad=requires_grad, label=label)
 
 
 class Module:
@@ -126,7 +126,7 @@ class Module:
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros)."""
         for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.data)
+            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.array)
 
     def train(self, mode=True):
         """Set training mode (batch statistics in BatchNorm) here and below; returns self."""
@@ -141,7 +141,7 @@ class Module:
     def state_dict(self):
         """Parameters and buffers by dotted name, as tensors sharing this module's data."""
         items = list(self.named_parameters()) + list(self.named_buffers())
-        return OrderedDict((name, Tensor(value.data)) for name, value in items)
+        return OrderedDict((name, Tensor(value.array)) for name, value in items)
 
     def load_state_dict(self, state_dict, strict=True):
         """Copy values into the parameters and buffers of the same names; with
@@ -154,11 +154,11 @@ class Module:
         for name, target in own.items():
             if name not in state_dict:
                 continue
-            value = np.asarray(state_dict[name].data if isinstance(state_dict[name], Tensor) else state_dict[name])
+            value = np.asarray(state_dict[name].array if isinstance(state_dict[name], Tensor) else state_dict[name])
             if value.shape != target.shape:
                 raise ValueError(f"load_state_dict: {name} has shape {value.shape} in the state dict "
                                  f"but {target.shape} in the model")
-            target.data[...] = value
+            target.array[...] = value
         return self
 
     def __repr__(self):
@@ -207,7 +207,7 @@ class Embedding(Module):
 
     def forward(self, indices):
         """The rows of ``weight`` picked by the integer ``indices`` (a Tensor or array)."""
-        data = indices.data if isinstance(indices, Tensor) else np.asarray(indices)
+        data = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
         # as unsigned integers negative indices are huge: one comparison catches both ends
@@ -261,7 +261,7 @@ class Dropout(Module):
             return x
         if self.p == 1:
             return x * 0.0
-        keep = rand(*x.shape, generator=self.generator, dtype=float64).data < 1 - self.p
+        keep = rand(*x.shape, generator=self.generator, dtype=float64).array < 1 - self.p
         return x * Tensor((keep / (1 - self.p)).astype(x.dtype, copy=False))
 
     def extra_repr(self):

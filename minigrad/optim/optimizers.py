@@ -1,4 +1,4 @@
-"""Optimisers, as in ``torch.optim``: they update ``p.data`` in place from ``p.grad``."""
+"""Optimisers, as in ``torch.optim``: they update ``p.array`` in place from ``p.grad``."""
 
 import numpy as np
 
@@ -42,7 +42,7 @@ class Optimizer:
         """Reset the gradients of all parameters (to None, or to zeros)."""
         for group in self.param_groups:
             for p in group["params"]:
-                p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.data)
+                p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.array)
 
     def step(self):
         """Update every parameter that has a gradient."""
@@ -73,10 +73,10 @@ class SGD(Optimizer):
 
     def _update(self, p, grad, group):
         if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         if group["momentum"]:
             grad = self._momentum_step(p, grad, group)
-        p.data -= group["lr"] * grad
+        p.array -= group["lr"] * grad
 
     def _momentum_step(self, p, grad, group):
         """The direction with momentum: the running buffer (started at the first gradient,
@@ -107,13 +107,13 @@ class Adam(Optimizer):
 
     def _update(self, p, grad, group):
         if group["decoupled_weight_decay"]:
-            p.data *= 1 - group["lr"] * group["weight_decay"]
+            p.array *= 1 - group["lr"] * group["weight_decay"]
         elif group["weight_decay"]:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.array
         state = self._state(p)
         beta1, beta2 = group["betas"]
         if not state:
-            state.update(step=0, exp_avg=np.zeros_like(p.data), exp_avg_sq=np.zeros_like(p.data))
+            state.update(step=0, exp_avg=np.zeros_like(p.array), exp_avg_sq=np.zeros_like(p.array))
         state["step"] += 1
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         exp_avg *= beta1
@@ -122,7 +122,7 @@ class Adam(Optimizer):
         exp_avg_sq += (1 - beta2) * grad * grad
         step_size = group["lr"] / (1 - beta1 ** state["step"])
         denominator = np.sqrt(exp_avg_sq / (1 - beta2 ** state["step"])) + group["eps"]
-        p.data -= (step_size * exp_avg / denominator).astype(p.data.dtype, copy=False)
+        p.array -= (step_size * exp_avg / denominator).astype(p.array.dtype, copy=False)
 
 
 class AdamW(Adam):
