@@ -55,12 +55,13 @@ class _Walk:
         self.retain_graph = retain_graph
 
     def run(self):
-        while self.pending:
-            node = heappop(self.pending)[1]
-            grad = self.grads.pop(node)
+        pending, grads, checks = self.pending, self.grads, self.checks  # locals: read on every node
+        while pending:
+            node = heappop(pending)[1]
+            grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
-            for check in self.checks:  # the summed gradient too: finite parts can add up to Inf
+            for check in checks:  # the summed gradient too: finite parts can add up to Inf
                 check(None, node, grad)
             if node._grad_fns is None or node._retains_grad:
                 self.store(node, grad)
@@ -69,14 +70,15 @@ class _Walk:
 
     def deliver(self, node, grad):
         """Hand each input of ``node``'s op its gradient, then free the op's saved arrays."""
+        checks, accumulate = self.checks, self.accumulate  # locals: read on every input
         for inp, grad_fn in zip(node._inputs, node._grad_fns):
-            if grad_fn is not None:
+            if isinstance(inp, Node) and inp.requires_grad:
                 input_grad = grad_fn(grad)
                 if input_grad.shape != inp.array.shape:
                     input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
-                for check in self.checks:
+                for check in checks:
                     check(node, inp, input_grad)
-                self.accumulate(inp, input_grad)
+                accumulate(inp, input_grad)
         if not self.retain_graph:
             node._grad_fns = FREED
 

@@ -109,44 +109,35 @@ def _shapes(args):
     return ", ".join(str(a.shape) if isinstance(a, Node) else repr(a) for a in args)
 
 
-def _needed(args, grad_fns):
-    """The gradient functions of the inputs that require grad, None for the others; None
-    if no input requires grad."""
-    # one and two inputs without a loop, as the op wrapper does
-    if type(grad_fns) is not tuple:  # the rule of a one-input op gives a bare function
-        return (grad_fns,) if args[0].requires_grad else None
-    if len(args) == 2:
-        first, second = args
-        needed = (isinstance(first, Node) and first.requires_grad, isinstance(second, Node) and second.requires_grad)
-    else:
-        needed = [isinstance(a, Node) and a.requires_grad for a in args]
-    if all(needed):
-        return grad_fns
-    return tuple([fn if need else None for fn, need in zip(grad_fns, needed)]) if any(needed) else None
-
-
 def primitive(name, rule):
     """``rule`` (arrays in, ``(result, grad_fns)`` out) as a function on tensors that
-    records the op. Only floating results carry gradients, as in PyTorch."""
+    records the op when an input requires grad. Only floating results carry gradients, as
+    in PyTorch. Backward calls the gradient functions of the inputs that require grad only."""
 
     def op(*args, **params):
-        try:  # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
+        # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
+        try:
             if len(args) == 1:
+                requires_grad = args[0].requires_grad
                 result, grad_fns = rule(args[0].array, **params)
+                grad_fns = (grad_fns,)  # a one-input rule gives a bare function
             elif len(args) == 2:
                 first, second = args
-                result, grad_fns = rule(first.array if isinstance(first, Node) else first,
-                                        second.array if isinstance(second, Node) else second, **params)
+                first_is_node, second_is_node = isinstance(first, Node), isinstance(second, Node)
+                requires_grad = (first_is_node and first.requires_grad) or (second_is_node and second.requires_grad)
+                result, grad_fns = rule(first.array if first_is_node else first,
+                                        second.array if second_is_node else second, **params)
             else:
+                requires_grad = any([isinstance(a, Node) and a.requires_grad for a in args])
                 result, grad_fns = rule(*[a.array if isinstance(a, Node) else a for a in args], **params)
         except (ValueError, IndexError, TypeError) as error:
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
         if type(result) is not np.ndarray:
             result = np.asarray(result)
         modes = current.get()
-        recorded = modes.grad_enabled and result.dtype.kind == "f"
+        recorded = requires_grad and modes.grad_enabled and result.dtype.kind == "f"
         out = Node.__new__(_tensor_class)
-        out._record(result, name, params, args, _needed(args, grad_fns) if recorded else None, modes.scope)
+        out._record(result, name, params, args, grad_fns if recorded else None, modes.scope)
         for watch in modes.watchers:
             watch(out)
         return out
