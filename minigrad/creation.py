@@ -13,20 +13,9 @@ from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
-_nn_generator = np.random.default_rng()  # for nn initialisers, which still draw numpy numbers
-
-
 def manual_seed(seed):
-    """Seed the default generator and return it, as ``torch.manual_seed`` does (and the numpy
-    generator nn initialisers draw from when given none)."""
-    global _nn_generator
-    _nn_generator = np.random.default_rng(int(seed) % 2 ** 64)
+    """Seed the default generator and return it, as ``torch.manual_seed`` does."""
     return random.manual_seed(seed)
-
-
-def default_generator():
-    """The ``numpy.random.Generator`` nn initialisers use when given none."""
-    return _nn_generator
 
 
 def _numpy_multinomial(rng, weights, num_samples, replacement):
@@ -36,17 +25,19 @@ def _numpy_multinomial(rng, weights, num_samples, replacement):
 
 
 _NUMPY_DRAWS = {
-    "normal": lambda rng, shape, dtype: rng.standard_normal(shape, dtype=dtype),
-    "uniform": lambda rng, shape, dtype: rng.random(shape, dtype=dtype),
+    "normal": lambda rng, shape, dtype, mean=0.0, std=1.0: (rng.standard_normal(shape, dtype=dtype) if (mean, std) == (0.0, 1.0)
+                                                          else rng.normal(mean, std, shape).astype(dtype)),
+    "uniform": lambda rng, shape, dtype, low=0.0, high=1.0: (rng.random(shape, dtype=dtype) if (low, high) == (0.0, 1.0)
+                                                           else rng.uniform(low, high, shape).astype(dtype)),
     "randint": lambda rng, low, high, shape, dtype: rng.integers(low, high, size=shape, dtype=dtype),
     "randperm": lambda rng, n, dtype: rng.permutation(n).astype(dtype),
     "multinomial": _numpy_multinomial,
 }
 
 
-def _draw(kind, name, generator, *args):
+def draw(kind, name, generator, *args):
     """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
-    ``numpy.random.Generator``, from numpy."""
+    ``numpy.random.Generator``, from numpy; ``name`` is the caller's, for the error."""
     if isinstance(generator, np.random.Generator):
         return _NUMPY_DRAWS[kind](generator, *args)
     if generator is not None and not isinstance(generator, random.Generator):
@@ -108,13 +99,13 @@ def _float_dtype(dtype):
 
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the standard normal distribution."""
-    data = _draw("normal", "randn", generator, shape_argument(size), _float_dtype(dtype))
+    data = draw("normal", "randn", generator, shape_argument(size), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
-    data = _draw("uniform", "rand", generator, shape_argument(size), _float_dtype(dtype))
+    data = draw("uniform", "rand", generator, shape_argument(size), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -137,14 +128,14 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         raise TypeError("randint: needs a size, as randint(high, size) or randint(low, high, size)")
     if high <= low:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
-    return Tensor(_draw("randint", "randint", generator, low, high, shape_argument((size,)), dtype or np.int64))
+    return Tensor(draw("randint", "randint", generator, low, high, shape_argument((size,)), dtype or np.int64))
 
 
 def randperm(n, generator=None, dtype=None):
     """A random permutation of the integers 0 to n - 1."""
     if n < 0:
         raise ValueError(f"randperm: n must be non-negative, got {n}")
-    return Tensor(_draw("randperm", "randperm", generator, int(n), dtype or np.int64))
+    return Tensor(draw("randperm", "randperm", generator, int(n), dtype or np.int64))
 
 
 def multinomial(probs, num_samples=1, replacement=False, generator=None):
@@ -158,7 +149,7 @@ def multinomial(probs, num_samples=1, replacement=False, generator=None):
     if not replacement and num_samples > (rows > 0).sum(axis=1).min():
         raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row "
                          f"with fewer non-zero probabilities")
-    return Tensor(_draw("multinomial", "multinomial", generator, weights, num_samples, replacement))
+    return Tensor(draw("multinomial", "multinomial", generator, weights, num_samples, replacement))
 
 
 def _sequence_op(op, name, tensors, dim):

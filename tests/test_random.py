@@ -144,3 +144,19 @@ def test_bad_random_arguments_are_named():
         mg.randint(5, 5, (2,))
     with pytest.raises(ValueError, match="set_state"):
         mg.Generator().set_state(np.zeros(3, np.uint8))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("fan_in", [1, 3, 7, 30, 200])
+def test_layers_initialised_after_manual_seed_hold_torchs_numbers(fan_in, dtype):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(42)
+    torch_dtype = getattr(torch, dtype)
+    theirs = [torch.nn.Linear(fan_in, 5, dtype=torch_dtype), torch.nn.Embedding(fan_in, 4, dtype=torch_dtype)]
+    mg.manual_seed(42)
+    mine = [mg.nn.Linear(fan_in, 5, dtype=dtype), mg.nn.Embedding(fan_in, 4, dtype=dtype)]
+    for layer, reference in zip(mine, theirs):
+        for (name, p), q in zip(layer.named_parameters(), reference.parameters()):
+            # uniform draws are exact; float32 normals of 16 or more within 2 ulp (docs/api.md)
+            maxulp = 2 if isinstance(layer, mg.nn.Embedding) else 0
+            np.testing.assert_array_max_ulp(p.numpy(), q.detach().numpy(), maxulp=maxulp, err_msg=name)

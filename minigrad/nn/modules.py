@@ -7,7 +7,7 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import functional as F
-from ..creation import default_generator, rand
+from ..creation import draw, rand
 from ..dtypes import float64, get_default_dtype
 from ..engine import ops
 from ..state import current
@@ -174,7 +174,7 @@ class Module:
 
 
 def _uniform(shape, bound, generator, dtype):
-    return (generator or default_generator()).uniform(-bound, bound, size=shape).astype(dtype or get_default_dtype())
+    return draw("uniform", "Linear", generator, shape, np.dtype(dtype or get_default_dtype()), -bound, bound)
 
 
 class Linear(Module):
@@ -183,9 +183,12 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, generator=None, dtype=None):
         self.in_features, self.out_features = in_features, out_features
-        bound = 1 / math.sqrt(in_features) if in_features else 0.0
-        self.weight = Parameter(_uniform((out_features, in_features), bound, generator, dtype))
-        self.bias = Parameter(_uniform((out_features,), bound, generator, dtype)) if bias else None
+        # torch's bounds, computed its way so that float64 weights match too: kaiming_uniform_
+        # with a = sqrt(5) for the weight, 1/sqrt(fan_in) for the bias
+        weight_bound = math.sqrt(3.0) * (math.sqrt(2.0 / 6) / math.sqrt(in_features)) if in_features else 0.0
+        bias_bound = 1 / math.sqrt(in_features) if in_features else 0.0
+        self.weight = Parameter(_uniform((out_features, in_features), weight_bound, generator, dtype))
+        self.bias = Parameter(_uniform((out_features,), bias_bound, generator, dtype)) if bias else None
 
     def forward(self, x):
         """``x @ weight.T + bias`` for ``x`` of shape (..., in_features)."""
@@ -202,8 +205,8 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, generator=None, dtype=None):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        data = (generator or default_generator()).standard_normal((num_embeddings, embedding_dim))
-        self.weight = Parameter(data.astype(dtype or get_default_dtype()))
+        data = draw("normal", "Embedding", generator, (num_embeddings, embedding_dim), np.dtype(dtype or get_default_dtype()))
+        self.weight = Parameter(data)
 
     def forward(self, indices):
         """The rows of ``weight`` picked by the integer ``indices`` (a Tensor or array)."""
