@@ -159,4 +159,4 @@ def test_layers_initialised_after_manual_seed_hold_torchs_numbers(fan_in, dtype)
         for (name, p), q in zip(layer.named_parameters(), reference.parameters()):
             # uniform draws are exact; float32 normals of 16 or more within 2 ulp (docs/api.md)
             maxulp = 2 if isinstance(layer, mg.nn.Embedding) else 0
-            np.testing.assert_array_max_ulp(p.numpy(), q.detach().numpy(), maxulp=maxulp, err_msg=name)
+            np.testing.assert_array_max_ulp(p.numpy(), q.detach().numpy(), maxulp=maxulp)
