@@ -22,21 +22,35 @@ class MLP(nn.Module):
 
     def __init__(self, vocab_size, block_size=3, n_embd=10, n_hidden=200, generator=None):
         g = generator or np.random.default_rng()
-        self.embedding = nn.Embedding(vocab_size, n_embd, generator=g)
+        # the layers' own initial numbers are replaced below; with a mg.Generator they must
+        # not take numbers from the lecture's stream (with numpy's, they always have)
+        layers_g = mg.Generator() if isinstance(g, mg.Generator) else g
+        self.embedding = nn.Embedding(vocab_size, n_embd, generator=layers_g)
         self.flatten = nn.Flatten()
-        self.hidden = nn.Linear(n_embd * block_size, n_hidden, generator=g)
+        self.hidden = nn.Linear(n_embd * block_size, n_hidden, generator=layers_g)
         self.batchnorm = nn.BatchNorm1d(n_hidden, correction=1)
         self.tanh = nn.Tanh()
-        self.output = nn.Linear(n_hidden, vocab_size, generator=g)
-        fan_in = n_embd * block_size
-        # the lecture's initialisation, in its order; Linear weights are (out, in) as in torch
-        self.embedding.weight.numpy()[...] = g.standard_normal((vocab_size, n_embd))
-        self.hidden.weight.numpy()[...] = (g.standard_normal((fan_in, n_hidden)) * (5 / 3) / fan_in ** 0.5).T
-        self.hidden.bias.numpy()[...] = g.standard_normal(n_hidden) * 0.1
-        self.output.weight.numpy()[...] = (g.standard_normal((n_hidden, vocab_size)) * 0.1).T
-        self.output.bias.numpy()[...] = g.standard_normal(vocab_size) * 0.1
-        self.batchnorm.weight.numpy()[...] = g.standard_normal(n_hidden) * 0.1 + 1.0
-        self.batchnorm.bias.numpy()[...] = g.standard_normal(n_hidden) * 0.1
+        self.output = nn.Linear(n_hidden, vocab_size, generator=layers_g)
+        self.initialise(g, vocab_size, n_embd * block_size, n_hidden)
+
+    def initialise(self, g, vocab_size, fan_in, n_hidden):
+        """The lecture's initialisation, in its order; Linear weights are (out, in) as in torch.
+        With a ``mg.Generator`` the numbers are the notebook's own: its torch.randn calls on
+        ``g``, and BatchNorm's gain and bias from a fresh default generator, as the notebook
+        draws them without ``generator=``. With a numpy generator, numpy's normals."""
+        if isinstance(g, mg.Generator):
+            default = mg.Generator()
+            randn, randn_default = (lambda *shape: mg.randn(*shape, generator=g)), \
+                (lambda *shape: mg.randn(*shape, generator=default))
+        else:
+            randn = randn_default = lambda *shape: g.standard_normal(shape)  # noqa: E731
+        self.embedding.weight.numpy()[...] = np.asarray(randn(vocab_size, self.embedding.embedding_dim))
+        self.hidden.weight.numpy()[...] = np.asarray(randn(fan_in, n_hidden) * (5 / 3) / fan_in ** 0.5).T
+        self.hidden.bias.numpy()[...] = np.asarray(randn(n_hidden) * 0.1)
+        self.output.weight.numpy()[...] = np.asarray(randn(n_hidden, vocab_size) * 0.1).T
+        self.output.bias.numpy()[...] = np.asarray(randn(vocab_size) * 0.1)
+        self.batchnorm.weight.numpy()[...] = np.asarray(randn_default(1, n_hidden) * 0.1 + 1.0).reshape(-1)
+        self.batchnorm.bias.numpy()[...] = np.asarray(randn_default(1, n_hidden) * 0.1).reshape(-1)
 
     def preactivation(self, X):
         """The hidden layer's output before BatchNorm (hprebn)."""

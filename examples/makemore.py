@@ -32,25 +32,28 @@ from makemore_files import check_writable, load_model, save_model, save_run
 EVAL_CHUNK = 8192
 # the running-average loss on the progress bar is the mean of this many steps
 AVERAGE_OVER = 100
+# the lecture's generator seed: g = torch.Generator().manual_seed(2147483647)
+LECTURE_SEED = 2147483647
 
 
 # ----- training, evaluation, sampling -----
 
 def train(model, Xtr, Ytr, steps, batch_size, backward="engine", seed=42, lr_decay_step=None, progress=None,
-          losses=None):
+          losses=None, generator=None):
     """SGD as in the lecture: lr 0.1 for the first half of the steps, then 0.01. The
-    batches come from a generator seeded with ``seed``, so both backward modes see the
-    same ones. Appends the loss of every step to ``losses`` (a new list by default),
-    so that after Ctrl-C it holds the steps done; returns it."""
+    batches come from ``generator`` (a ``mg.Generator``: the lecture's torch.randint), or
+    else from a numpy generator seeded with ``seed``, so both backward modes see the same
+    ones. Appends the loss of every step to ``losses`` (a new list by default), so that
+    after Ctrl-C it holds the steps done; returns it."""
     losses = [] if losses is None else losses
     training_step = TRAINING_STEPS[backward]
-    batch_rng = np.random.default_rng(seed)
+    batch_rng = generator or np.random.default_rng(seed)
     params = lecture_parameters(model)
     optimizer = mg.optim.SGD(params.values(), lr=0.1)
     decay_at = steps // 2 if lr_decay_step is None else lr_decay_step
     model.train()
     for step in range(steps):
-        ix = batch_rng.integers(0, Xtr.shape[0], batch_size)
+        ix = mg.randint(0, Xtr.shape[0], (batch_size,), generator=batch_rng).numpy()
         optimizer.zero_grad()
         loss = training_step(params, model, Xtr[ix], Ytr[ix])
         optimizer.lr = 0.1 if step < decay_at else 0.01
@@ -133,6 +136,10 @@ def parse_args(argv=None):
                              "hand-derived gradients in plain numpy, no graph (default engine)")
     parser.add_argument("--seed", type=int, default=42,
                         help="seed of the shuffle, the initialisation, the batches and the samples (default 42)")
+    parser.add_argument("--rng", choices=["numpy", "torch"], default="numpy",
+                        help="numpy: numpy's random numbers from --seed; torch: PyTorch's random streams with "
+                             "the lecture's seeds (2147483647, and 2147483657 for sampling), so that the "
+                             "initial weights, the batches and the samples are the notebook's (default numpy)")
     parser.add_argument("--samples", type=int, default=20, help="names to sample after training (default 20)")
     parser.add_argument("--check", action="store_true",
                         help="instead of training, run one batch through the lecture's chunked forward pass "
@@ -214,6 +221,9 @@ class Run:
         self.args, self.out, self.err = args, out, err
         self.model = self.vocab = None
         self.losses = []
+        # one generator for the initialisation and then the batches, as in the lecture
+        self.generator = (mg.Generator().manual_seed(LECTURE_SEED) if args.rng == "torch"
+                          else np.random.default_rng(args.seed))
 
     def config(self):
         return {"block_size": self.args.block_size, "n_embd": self.args.n_embd, "n_hidden": self.args.n_hidden}
@@ -227,8 +237,7 @@ class Run:
             args.block_size, args.n_embd, args.n_hidden = config["block_size"], config["n_embd"], config["n_hidden"]
         else:
             self.vocab = build_vocab(words)
-            self.model = MLP(len(self.vocab), args.block_size, args.n_embd, args.n_hidden,
-                             generator=np.random.default_rng(args.seed))
+            self.model = MLP(len(self.vocab), args.block_size, args.n_embd, args.n_hidden, generator=self.generator)
         stoi = {ch: i for i, ch in enumerate(self.vocab)}
         splits = [build_dataset(part, stoi, args.block_size) for part in split_words(words, args.seed)]
         (Xtr, _), (Xva, _), (Xte, _) = splits
@@ -258,8 +267,9 @@ class Run:
                    "test_loss": evaluate(self.model, Xte, Yte)}
         print(f"train {figures['train_loss']:.4f}  val {figures['val_loss']:.4f}  test {figures['test_loss']:.4f}"
               f"  ({seconds:.1f} s of training)", file=self.out)
-        figures["samples"] = sample(self.model, self.vocab, args.block_size, args.samples,
-                                    np.random.default_rng(args.seed + 10))
+        sampler = (mg.Generator().manual_seed(LECTURE_SEED + 10) if args.rng == "torch"
+                   else np.random.default_rng(args.seed + 10))
+        figures["samples"] = sample(self.model, self.vocab, args.block_size, args.samples, sampler)
         print("\n".join(figures["samples"]), file=self.out)
         figures["peak_memory_mb"] = round(peak_memory_mb(), 1)
         if args.out:
@@ -274,7 +284,8 @@ class Run:
         start = time.perf_counter()
         with tqdm(total=args.steps, unit="step", file=self.err, disable=not args.steps, dynamic_ncols=True) as bar:
             train(self.model, Xtr, Ytr, args.steps, args.batch_size, args.backward, args.seed,
-                  progress=bar, losses=self.losses)
+                  progress=bar, losses=self.losses,
+                  generator=self.generator if args.rng == "torch" else None)
         return time.perf_counter() - start
 
     def draw(self, Xb, Yb):

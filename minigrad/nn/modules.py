@@ -205,8 +205,10 @@ class Embedding(Module):
 
     def __init__(self, num_embeddings, embedding_dim, generator=None, dtype=None):
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        data = draw("normal", "Embedding", generator, (num_embeddings, embedding_dim), np.dtype(dtype or get_default_dtype()))
-        self.weight = Parameter(data)
+        dtype = np.dtype(dtype or get_default_dtype())
+        # a numpy generator draws float64 normals, as Embedding always has: the same seed keeps its numbers
+        drawn = np.float64 if isinstance(generator, np.random.Generator) else dtype
+        self.weight = Parameter(draw("normal", "Embedding", generator, (num_embeddings, embedding_dim), drawn).astype(dtype))
 
     def forward(self, indices):
         """The rows of ``weight`` picked by the integer ``indices`` (a Tensor or array)."""
