@@ -13,6 +13,9 @@ from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
+__all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "rand", "randn", "randint",
+           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "default_generator", "cat", "stack"]
+
 _nn_generator = np.random.default_rng()  # for nn initialisers, which still draw numpy numbers
 
 
