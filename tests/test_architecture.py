@@ -13,8 +13,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "minigrad"
 
-# Lowest first: a module may import modules of its own layer or of a layer above it in this
-# list (to its left in CONTRIBUTING.md), never one below. Patterns name modules inside minigrad/.
+# The layer table of CONTRIBUTING.md, in the same order: a module may import modules of its own
+# layer or of an earlier one, never of a later one. Patterns name modules inside minigrad/.
 LAYERS = [
     ("rules", ["rules", "rules.*"]),
     ("state", ["state"]),
