@@ -13,6 +13,10 @@ from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
+__all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "rand", "randn", "randint",
+           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "draw", "cat", "stack"]
+
+
 def manual_seed(seed):
     """Seed the default generator and return it, as ``torch.manual_seed`` does."""
     return random.manual_seed(seed)

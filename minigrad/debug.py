@@ -12,6 +12,8 @@ from .drawing import draw_graph
 from .state import Mode
 from .tensor import Tensor
 
+__all__ = ["Comparison", "compare", "compare_table", "retain_grads", "AnomalyError", "detect_anomaly"]
+
 Comparison = namedtuple("Comparison", ["name", "shape", "exact", "approximate", "max_diff", "problem"])
 Comparison.__doc__ = """One row of ``compare``: ``problem`` says why no numbers could be compared
 (shapes differ, no gradient), or is None."""

@@ -4,6 +4,8 @@ import numpy as np
 
 from .tensor import Tensor
 
+__all__ = ["GradcheckError", "gradcheck", "numeric_gradients"]
+
 
 class GradcheckError(AssertionError):
     """Raised by ``gradcheck`` when an analytic gradient differs from the numeric one."""

@@ -12,6 +12,9 @@ from fractions import Fraction
 
 import numpy as np
 
+__all__ = ["Generator", "default_generator", "manual_seed", "DEFAULT_SEED", "STATE_SIZE",
+           "uniform", "normal", "randint", "randperm", "exponential", "bernoulli", "multinomial"]
+
 DEFAULT_SEED = 67280421310721  # c10's default_rng_seed_val, the seed of a new torch.Generator
 STATE_SIZE = 5056  # bytes of torch's CPUGeneratorImplState, the layout of get_state()
 _WORDS = 624  # the twister's state, in 32-bit words

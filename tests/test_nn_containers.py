@@ -9,7 +9,7 @@ import pytest
 import minigrad as mg
 from helpers import requires_torch, torch
 from minigrad import nn
-from test_nn import F64, compare_with_torch, copy_parameters
+from test_nn_numerics import F64, compare_with_torch, copy_parameters
 
 
 def three(lib):

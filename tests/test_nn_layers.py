@@ -12,7 +12,7 @@ import pytest
 import minigrad as mg
 from helpers import case, check_op, positive, requires_torch, torch
 from minigrad import nn
-from test_nn import F64, FORWARD, compare_with_torch, copy_parameters, random_batchnorm
+from test_nn_numerics import F64, FORWARD, compare_with_torch, copy_parameters, random_batchnorm
 
 
 @requires_torch

@@ -5,6 +5,8 @@ import warnings
 from .. import functional as F
 from .modules import Module
 
+__all__ = ["Tanh", "ReLU", "Sigmoid", "Softmax"]
+
 
 class Tanh(Module):
     """Element-wise tanh."""

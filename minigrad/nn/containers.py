@@ -7,6 +7,8 @@ from collections import OrderedDict
 
 from .modules import Module
 
+__all__ = ["Sequential", "ModuleList", "ModuleDict"]
+
 
 class _ModuleSequence(Module):
     """What Sequential and ModuleList share: modules by position."""

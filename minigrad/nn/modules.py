@@ -13,6 +13,8 @@ from ..engine import ops
 from ..state import current
 from ..tensor import Tensor
 
+__all__ = ["Parameter", "Module", "Linear", "Embedding", "Flatten", "Identity", "Dropout"]
+
 
 class Parameter(Tensor):
     """A tensor that is a module's parameter: a leaf that requires grad by default."""

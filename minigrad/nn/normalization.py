@@ -6,6 +6,8 @@ from .. import functional as F
 from ..tensor import Tensor, get_default_dtype
 from .modules import Module, Parameter
 
+__all__ = ["BatchNorm1d", "LayerNorm"]
+
 
 class BatchNorm1d(Module):
     """Batch normalisation over (N, C) or (N, C, L) inputs, per channel C (statistics over

@@ -2,6 +2,8 @@
 
 import numpy as np
 
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "gradient_of"]
+
 
 def gradient_of(p):
     """``p``'s gradient as an ndarray, or None: the one place the optimisers read ``.grad``
