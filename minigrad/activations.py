@@ -19,6 +19,25 @@ def _no_inplace(inplace, name):
         raise NotImplementedError(f"{name}: inplace=True is not supported; minigrad's activations return a new tensor")
 
 
+def _one_op(name, doc):
+    """The activation that is the op ``name`` alone, taking PyTorch's ``inplace`` argument."""
+    op = getattr(ops, name)
+
+    def activation(input, inplace=False):
+        _no_inplace(inplace, name)
+        return op(floating(input))
+
+    activation.__name__ = activation.__qualname__ = name
+    activation.__doc__ = doc
+    return activation
+
+
+silu = _one_op("silu", "x * sigmoid(x).")
+mish = _one_op("mish", "x * tanh(softplus(x)).")
+hardsigmoid = _one_op("hardsigmoid", "relu6(x + 3) / 6, with a zero gradient at ±3.")
+hardswish = _one_op("hardswish", "x * relu6(x + 3) / 6.")
+
+
 def relu(input, inplace=False):
     """max(x, 0)."""
     _no_inplace(inplace, "relu")
@@ -73,18 +92,6 @@ def softplus(input, beta=1.0, threshold=20.0):
     return ops.softplus(floating(input), beta=beta, threshold=threshold)
 
 
-def silu(input, inplace=False):
-    """x * sigmoid(x)."""
-    _no_inplace(inplace, "silu")
-    return ops.silu(floating(input))
-
-
-def mish(input, inplace=False):
-    """x * tanh(softplus(x))."""
-    _no_inplace(inplace, "mish")
-    return ops.mish(floating(input))
-
-
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     """x clamped to [min_val, max_val], with a zero gradient at the bounds."""
     _no_inplace(inplace, "hardtanh")
@@ -102,18 +109,6 @@ def softsign(input):
     """x / (1 + |x|)."""
     input = floating(input)
     return input / (input.abs() + 1)
-
-
-def hardsigmoid(input, inplace=False):
-    """relu6(x + 3) / 6, with a zero gradient at ±3."""
-    _no_inplace(inplace, "hardsigmoid")
-    return ops.hardsigmoid(floating(input))
-
-
-def hardswish(input, inplace=False):
-    """x * relu6(x + 3) / 6."""
-    _no_inplace(inplace, "hardswish")
-    return ops.hardswish(floating(input))
 
 
 def logsigmoid(input):
