@@ -6,8 +6,8 @@ from .creation import (arange, cat, full, manual_seed, multinomial, ones, ones_l
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
-from .functions import (abs, argmax, argmin, exp, flatten, log, logsumexp, matmul, max, mean, min, permute,
-                        pow, relu, reshape, sigmoid, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
+from .functions import *  # noqa: F401,F403  (the names of functions.__all__)
+from .functions import __all__ as _function_names
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, default_generator
 from .serialization import SerializationError, load, save
@@ -23,8 +23,7 @@ __all__ = [
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "multinomial", "manual_seed",
     "default_generator", "Generator", "cat", "stack",
     "bool_", "float16", "float32", "float64", "int32", "int64", "uint8", "get_default_dtype", "set_default_dtype",
-    "abs", "argmax", "argmin", "exp", "flatten", "log", "logsumexp", "matmul", "max", "mean", "min", "permute",
-    "pow", "relu", "reshape", "sigmoid", "sqrt", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
+    *_function_names,
     "no_grad", "enable_grad", "is_grad_enabled",
     "gradcheck", "GradcheckError", "save", "load", "SerializationError", "draw_graph", "save_graph",
     "AnomalyError", "Comparison", "compare", "compare_table", "detect_anomaly", "retain_grads",

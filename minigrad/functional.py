@@ -1,12 +1,15 @@
-"""Functions of tensors that are not methods, as in ``torch.nn.functional``."""
+"""Functions of tensors that are not methods, as in ``torch.nn.functional``; the
+activation functions are in activations.py."""
 
 import numpy as np
 
+from . import activations
+from .activations import *  # noqa: F401,F403  (the names of activations.__all__)
 from .arguments import dims as normal_dims
 from .engine import ops
 from .tensor import Tensor
 
-__all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batch_norm"]
+__all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batch_norm"] + activations.__all__
 
 
 def softmax(x, dim):

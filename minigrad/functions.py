@@ -1,10 +1,16 @@
 """``mg.tanh(x)`` and friends, as in torch: Tensor methods as functions of the tensor."""
 
+from .engine import Node
 from .tensor import Tensor
 
 __all__ = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean", "var", "std", "max", "min",
            "argmax", "argmin", "logsumexp", "matmul", "reshape", "transpose", "permute", "unsqueeze", "squeeze",
-           "flatten", "pow"]
+           "flatten", "pow", "where",
+           "sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh",
+           "atanh", "erf", "exp2", "log2", "log10", "log1p", "expm1", "rsqrt", "square", "reciprocal",
+           "floor", "ceil", "round", "trunc", "sign", "frac", "clamp", "clip", "clamp_min", "clamp_max",
+           "masked_fill", "maximum", "minimum", "atan2", "lerp", "floor_divide", "remainder", "isnan", "isinf", "isfinite",
+           "logical_not", "logical_and", "logical_or", "logical_xor", "neg", "negative"]
 
 
 def _function(name):
@@ -42,3 +48,59 @@ unsqueeze = _function("unsqueeze")
 squeeze = _function("squeeze")
 flatten = _function("flatten")
 pow = _function("pow")
+sin = _function("sin")
+cos = _function("cos")
+tan = _function("tan")
+asin = _function("asin")
+acos = _function("acos")
+atan = _function("atan")
+sinh = _function("sinh")
+cosh = _function("cosh")
+asinh = _function("asinh")
+acosh = _function("acosh")
+atanh = _function("atanh")
+erf = _function("erf")
+exp2 = _function("exp2")
+log2 = _function("log2")
+log10 = _function("log10")
+log1p = _function("log1p")
+expm1 = _function("expm1")
+rsqrt = _function("rsqrt")
+square = _function("square")
+reciprocal = _function("reciprocal")
+floor = _function("floor")
+ceil = _function("ceil")
+round = _function("round")
+trunc = _function("trunc")
+sign = _function("sign")
+frac = _function("frac")
+clamp = _function("clamp")
+clip = _function("clip")
+clamp_min = _function("clamp_min")
+clamp_max = _function("clamp_max")
+masked_fill = _function("masked_fill")
+maximum = _function("maximum")
+minimum = _function("minimum")
+atan2 = _function("atan2")
+lerp = _function("lerp")
+floor_divide = _function("floor_divide")
+remainder = _function("remainder")
+isnan = _function("isnan")
+isinf = _function("isinf")
+isfinite = _function("isfinite")
+logical_not = _function("logical_not")
+logical_and = _function("logical_and")
+logical_or = _function("logical_or")
+logical_xor = _function("logical_xor")
+neg = _function("neg")
+negative = _function("negative")
+
+
+def where(condition, input, other):
+    """``input`` where ``condition`` is True, else ``other``; either may be a number."""
+    if not isinstance(input, Node):
+        if not isinstance(other, Node):
+            input = Tensor(input)
+        else:  # a number where the condition holds, the tensor elsewhere
+            return other.where(~Tensor(condition), input)
+    return input.where(condition, other)

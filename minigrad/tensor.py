@@ -1,8 +1,9 @@
 """The Tensor: an ndarray, the op that made it, and its gradient.
 
 Methods check and normalise their arguments (PyTorch's names and conventions), then
-call a primitive op (engine.ops) or compose primitives. The shape methods and the
-reductions live in tensor_shape.py and tensor_reductions.py.
+call a primitive op (engine.ops) or compose primitives. The shape methods, the
+reductions and the element-wise math live in tensor_shape.py, tensor_reductions.py and
+tensor_math.py.
 """
 
 from numbers import Number
@@ -12,13 +13,14 @@ import numpy as np
 from . import backward as _backward
 from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
 from .engine import Node, ops, set_tensor_class
+from .tensor_math import MathMethods, floating
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
 
 __all__ = ["Tensor", "HookHandle"]
 
 
-class Tensor(ShapeMethods, ReductionMethods, Node):
+class Tensor(ShapeMethods, ReductionMethods, MathMethods, Node):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.
@@ -266,15 +268,12 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
     def __rmul__(self, other):
         return self._binary(other, ops.mul, reverse=True)
 
+    # `/` on integers gives the default float dtype, as in PyTorch
     def __truediv__(self, other):
-        return self._true_division()._binary(other, ops.div)
+        return floating(self)._binary(other, ops.div)
 
     def __rtruediv__(self, other):
-        return self._true_division()._binary(other, ops.div, reverse=True)
-
-    def _true_division(self):
-        # `/` on integers gives the default float dtype, as in PyTorch
-        return self.to(get_default_dtype()) if self.array.dtype.kind in "iub" else self
+        return floating(self)._binary(other, ops.div, reverse=True)
 
     def __pow__(self, exponent):
         return self._binary(exponent, ops.pow)
@@ -320,57 +319,6 @@ class Tensor(ShapeMethods, ReductionMethods, Node):
     def matmul(self, other):
         """``self @ other``."""
         return self @ other
-
-    # ----- comparisons: bool tensors, no graph -----
-    def _compare(self, other, compare):
-        return self._binary(other, lambda a, b: Tensor(compare(a.array, b.array if isinstance(b, Tensor) else b)))
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
-
-    # ----- element-wise -----
-    def exp(self):
-        """Element-wise e**x."""
-        return ops.exp(self)
-
-    def log(self):
-        """Element-wise natural logarithm."""
-        return ops.log(self)
-
-    def tanh(self):
-        """Element-wise hyperbolic tangent."""
-        return ops.tanh(self)
-
-    def sigmoid(self):
-        """Element-wise 1 / (1 + e**-x)."""
-        return ops.sigmoid(self)
-
-    def relu(self):
-        """Element-wise max(x, 0)."""
-        return ops.relu(self)
-
-    def sqrt(self):
-        """Element-wise square root."""
-        return ops.sqrt(self)
-
-    def abs(self):
-        """Element-wise absolute value."""
-        return ops.abs(self)
 
 
 set_tensor_class(Tensor)

@@ -14,7 +14,9 @@ becomes an op (``engine.ops.add``). Names such as ``sum``, ``max``, ``min``, ``a
 ``pow`` are ops here: rules must not call the Python builtins of those names.
 """
 
-from . import basic
-from .basic import *  # noqa: F401,F403  (the names listed in __all__)
+from . import activations, basic, elementwise
+from .activations import *  # noqa: F401,F403  (the names listed in __all__)
+from .basic import *  # noqa: F401,F403
+from .elementwise import *  # noqa: F401,F403
 
-__all__ = list(basic.__all__)
+__all__ = list(basic.__all__) + list(elementwise.__all__) + list(activations.__all__)

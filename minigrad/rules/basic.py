@@ -2,22 +2,15 @@
 sum/max/min, views and indexing, and the three fused ops (cross_entropy, linear,
 batch_norm). The vocabulary is described in rules/__init__.py."""
 
-import math
-
 import numpy as np
 
-from .helpers import (batch_norm_backward, cross_entropy_backward, extreme_backward, index_backward,
-                               matmul_backward_other, matmul_backward_self, pow_backward_self,
-                               sum_backward)
+from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme_backward,
+                      index_backward, matmul_backward_other, matmul_backward_self, pow_backward_exponent,
+                      pow_backward_self, quiet, stable_sigmoid, sum_backward)
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
            "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "cat", "stack",
            "cross_entropy", "linear", "batch_norm"]
-
-
-def _log(x):
-    # math.log keeps a Python scalar a Python scalar, which keeps float32 arrays float32
-    return np.log(x) if isinstance(x, np.ndarray) else math.log(x)
 
 
 # ----- element-wise binary (broadcasting) -----
@@ -37,15 +30,18 @@ def mul(self, other):
                           lambda grad: grad * self)
 
 
+@quiet
 def div(self, other):
-    return self / other, (lambda grad: grad / other,
-                          lambda grad: -grad * self / (other * other))
+    result = self / other
+    return result, (lambda grad: grad / other,
+                    lambda grad: div_backward_other(grad, result, other))
 
 
+@quiet
 def pow(self, other):
     result = self ** other
     return result, (lambda grad: pow_backward_self(grad, self, other),
-                    lambda grad: grad * result * _log(self))
+                    lambda grad: pow_backward_exponent(grad, self, other, result))
 
 
 # ----- element-wise unary -----
@@ -54,11 +50,13 @@ def neg(self):
     return -self, lambda grad: -grad
 
 
+@quiet
 def exp(self):
     result = np.exp(self)
     return result, lambda grad: grad * result
 
 
+@quiet
 def log(self):
     return np.log(self), lambda grad: grad / self
 
@@ -69,9 +67,7 @@ def tanh(self):
 
 
 def sigmoid(self):
-    # exp of a non-positive number only, so large |x| neither overflows nor warns
-    e = np.exp(-np.abs(self))
-    result = np.where(self >= 0, 1 / (1 + e), e / (1 + e)).astype(self.dtype, copy=False)
+    result = stable_sigmoid(self)
     return result, lambda grad: grad * result * (1 - result)
 
 
@@ -79,6 +75,7 @@ def relu(self):
     return np.maximum(self, 0), lambda grad: grad * (self > 0)
 
 
+@quiet
 def sqrt(self):
     result = np.sqrt(self)
     return result, lambda grad: grad / (2 * result)

@@ -2,9 +2,20 @@
 one expression, or that are written for speed. Plain numpy, like the rules; each speed
 choice is measured and explained in docs/performance.md ("Named backward helpers")."""
 
+import functools
+import math
+
 import numpy as np
 
-__all__ = ["expand", "pow_backward_self", "sum_backward", "extreme_backward", "index_backward", "matmul_backward_self",
+try:  # numpy 2 keeps its floating-point error state in a ContextVar: see docs/performance.md, "quiet"
+    from numpy._core._ufunc_config import _extobj_contextvar as _error_state
+    from numpy._core._ufunc_config import _make_extobj
+    _IGNORE_ALL = _make_extobj(all="ignore")
+except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, or a numpy that moved them)
+    _error_state = None
+
+__all__ = ["quiet", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
+           "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "index_backward", "matmul_backward_self",
            "matmul_backward_other", "batch_norm_backward", "cross_entropy_backward"]
 
 
@@ -19,10 +30,93 @@ def expand(array, shape):
     return view
 
 
+def _quietly(fn, *args, **kwargs):
+    """``fn(*args, **kwargs)`` with numpy's floating-point warnings off."""
+    if _error_state is None:  # pragma: no cover (numpy 1)
+        with np.errstate(all="ignore"):
+            return fn(*args, **kwargs)
+    token = _error_state.set(_IGNORE_ALL)
+    try:
+        return fn(*args, **kwargs)
+    finally:
+        _error_state.reset(token)
+
+
+def _quiet_gradient(fn):
+    return None if fn is None else lambda grad: _quietly(fn, grad)
+
+
+def quiet(rule):
+    """The rule, and the gradient functions it returns, computed with numpy's floating-point
+    warnings off: inf and nan come out as in PyTorch, which prints no warning for them.
+    Cheaper than ``np.errstate`` (docs/performance.md, "quiet")."""
+
+    @functools.wraps(rule)
+    def quiet_rule(*args, **params):
+        result, grad_fns = _quietly(rule, *args, **params)
+        if type(grad_fns) is tuple:
+            return result, tuple([_quiet_gradient(fn) for fn in grad_fns])
+        return result, _quiet_gradient(grad_fns)
+
+    return quiet_rule
+
+
+def not_differentiable(name):
+    """The gradient function of an op that has none (PyTorch raises in backward too)."""
+    def raise_error(grad):
+        raise RuntimeError(f"{name}: the derivative is not implemented (the op is not differentiable)")
+    return raise_error
+
+
 def pow_backward_self(grad, self, other):
-    """grad * other * self ** (other - 1); for a square, self rather than self ** 1,
-    which numpy computes the slow way (docs/performance.md, "pow")."""
-    return grad * other * (self if type(other) is int and other == 2 else self ** (other - 1))
+    """grad * other * self ** (other - 1), and 0 where the exponent is 0 (not 0 * inf at
+    self = 0), as in PyTorch. For a square, self rather than self ** 1, which numpy
+    computes the slow way (docs/performance.md, "pow")."""
+    if type(other) is int and other == 2:
+        return grad * 2 * self
+    if isinstance(other, np.ndarray):
+        return np.where(other == 0, 0, grad * other * self ** (other - 1))
+    return grad * other * self ** (other - 1) if other != 0 else np.zeros_like(grad)
+
+
+def _scalar_log(x):
+    # a Python float (weak in numpy's promotion keeps float32 float32), with numpy's values at 0 and below
+    return math.log(x) if x > 0 else -math.inf if x == 0 else math.nan
+
+
+def pow_backward_exponent(grad, self, other, result):
+    """grad * result * ln(self), and 0 where self is 0 and the exponent is not negative
+    (0 ** y is flat there), as PyTorch masks it."""
+    local = result * (np.log(self) if isinstance(self, np.ndarray) else _scalar_log(self))
+    return grad * np.where((self == 0) & (other >= 0), 0, local)
+
+
+def div_backward_other(grad, result, other):
+    """-grad * self / other ** 2, written as PyTorch does, -grad * (result / other), so that
+    other ** 2 cannot underflow to 0 (a = b = 1e-20 gives -1e20, not -inf)."""
+    return -grad * (result / other)
+
+
+def maximum_backward(grad, self, other, loses):
+    """maximum/minimum: the gradient goes to the larger (smaller) input, split half and
+    half on a tie, and in full to both where one is NaN, as in PyTorch. ``loses`` is
+    np.less for maximum (np.greater for minimum)."""
+    return np.where(loses(self, other), 0, np.where(self == other, grad * 0.5, grad))
+
+
+def stable_sigmoid(x):
+    """1 / (1 + e**-x), with exp of a non-positive number only, so that large |x| neither
+    overflows nor warns."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def erf(x):
+    """The error function, element-wise (numpy has none): the C library's, through math.erf."""
+    return _erf(x).astype(x.dtype) if isinstance(x, np.ndarray) else math.erf(x)
 
 
 def sum_backward(grad, shape, dim, keepdim):
