@@ -1,13 +1,17 @@
 """minigrad: a micro autograd engine with a PyTorch-like Tensor on top of numpy."""
 
 from . import functional, nn, optim
-from .creation import (arange, cat, full, manual_seed, multinomial, ones, ones_like, rand, rand_like, randint,
-                       randn, randn_like, randperm, stack, tensor, zeros, zeros_like)
+from .creation import (arange, cat, empty, empty_like, eye, full, full_like, linspace, logspace, manual_seed, meshgrid,
+                       multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack,
+                       tensor, zeros, zeros_like)
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
-from .functions import (abs, argmax, argmin, exp, flatten, log, logsumexp, matmul, max, mean, min, permute,
-                        pow, relu, reshape, sigmoid, sqrt, squeeze, std, sum, tanh, transpose, unsqueeze, var)
+from .functions import (abs, all, allclose, any, argmax, argmin, chunk, cumprod, cumsum, equal, exp, flatten, flip,
+                        gather, index_select, isclose, log, logcumsumexp, logsumexp, masked_select, matmul, max, mean,
+                        min, movedim, narrow, permute, pow, prod, relu, repeat_interleave, reshape, roll, sigmoid,
+                        split, sqrt, squeeze, std, std_mean, sum, take_along_dim, tanh, transpose, tril, triu,
+                        unflatten, unsqueeze, var, var_mean)
 from .gradcheck import GradcheckError, gradcheck
 from .random import Generator, default_generator
 from .serialization import SerializationError, load, save
@@ -21,10 +25,14 @@ __all__ = [
     "functional", "nn", "optim",
     "Tensor", "ValuesIndices", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "multinomial", "manual_seed",
-    "default_generator", "Generator", "cat", "stack",
+    "default_generator", "Generator", "cat", "stack", "empty", "empty_like", "eye", "full_like", "linspace",
+    "logspace", "meshgrid",
     "bool_", "float16", "float32", "float64", "int32", "int64", "uint8", "get_default_dtype", "set_default_dtype",
     "abs", "argmax", "argmin", "exp", "flatten", "log", "logsumexp", "matmul", "max", "mean", "min", "permute",
     "pow", "relu", "reshape", "sigmoid", "sqrt", "squeeze", "std", "sum", "tanh", "transpose", "unsqueeze", "var",
+    "all", "allclose", "any", "chunk", "cumprod", "cumsum", "equal", "flip", "gather", "index_select", "isclose",
+    "logcumsumexp", "masked_select", "movedim", "narrow", "prod", "repeat_interleave", "roll", "split", "std_mean",
+    "take_along_dim", "tril", "triu", "unflatten", "var_mean",
     "no_grad", "enable_grad", "is_grad_enabled",
     "gradcheck", "GradcheckError", "save", "load", "SerializationError", "draw_graph", "save_graph",
     "AnomalyError", "Comparison", "compare", "compare_table", "detect_anomaly", "retain_grads",

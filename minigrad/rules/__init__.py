@@ -14,7 +14,10 @@ becomes an op (``engine.ops.add``). Names such as ``sum``, ``max``, ``min``, ``a
 ``pow`` are ops here: rules must not call the Python builtins of those names.
 """
 
-from . import basic
+from . import basic, losses, reductions, shape
 from .basic import *  # noqa: F401,F403  (the names listed in __all__)
+from .losses import *  # noqa: F401,F403
+from .reductions import *  # noqa: F401,F403
+from .shape import *  # noqa: F401,F403
 
-__all__ = list(basic.__all__)
+__all__ = list(basic.__all__) + list(shape.__all__) + list(reductions.__all__) + list(losses.__all__)
