@@ -130,15 +130,35 @@ class ReductionMethods:
         """Indices of the smallest elements (no gradient)."""
         return leaf(np.asarray(np.argmin(self.array, axis=dim, keepdims=keepdim)))
 
+    def softmax(self, dim):
+        """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
+        is a constant, so it changes no gradient)."""
+        dims = arguments.dims(dim, self.ndim, "softmax")  # one dim, or () for a 0-d tensor
+        source = self._floating()
+        counts = (source - leaf(source.array.max(axis=dims, keepdims=True))).exp()
+        return counts / counts.sum(dims, keepdim=True)
+
+    def log_softmax(self, dim):
+        """x - logsumexp(x) along ``dim``, as (x - max) - log(sum(exp(x - max))): the
+        max leaves both terms small, so float32 keeps their digits."""
+        dims = arguments.dims(dim, self.ndim, "log_softmax")
+        shifted, _ = self._shifted(dims)
+        return shifted - shifted.exp().sum(dims, keepdim=True).log()
+
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably by shifting by the max."""
         dims = arguments.dims(dim, self.ndim, "logsumexp")
+        shifted, shift = self._shifted(dims)
+        total = shifted.exp().sum(dims, keepdim=True).log() + shift
+        return total if keepdim else total.squeeze(dims)
+
+    def _shifted(self, dims):
+        """x - max(x) over ``dims``, and the max as a constant tensor. The shift cancels out
+        unless it is infinite (inf - inf is nan): then it is 0, as in torch."""
         source = self._floating()
         maxes = np.max(source.array, axis=dims, keepdims=True)
-        # the shift cancels out unless it is infinite (inf - inf is nan): then it is 0, as in torch
         shift = leaf(np.where(np.isinf(maxes), 0, maxes))
-        total = (source - shift).exp().sum(dims, keepdim=True).log() + shift
-        return total if keepdim else total.squeeze(dims)
+        return source - shift, shift
 
 
 def _values(other):
