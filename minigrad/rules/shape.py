@@ -32,7 +32,7 @@ def flip(self, dims):
 
 
 def roll(self, shifts, dims):
-    return np.roll(self, shifts, dims), lambda grad: np.roll(grad, tuple(-s for s in shifts), dims)
+    return np.roll(self, shifts, dims), lambda grad: np.roll(grad, np.negative(shifts), dims)
 
 
 def tril(self, diagonal):
