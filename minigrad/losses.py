@@ -39,8 +39,9 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     targets equal to ``ignore_index`` count for nothing, ``label_smoothing`` mixes the
     target with the uniform distribution."""
     target_array = _array(target)
+    # a negative ignore_index (-100 by default) can be no class: then it only matters out of range
     if target_array.dtype.kind in "iu" and weight is None and reduction == "mean" and not label_smoothing \
-            and input.ndim in (1, 2) and _fits_fast_path(input, target_array, ignore_index):
+            and ignore_index < 0 and input.ndim in (1, 2) and _fits_fast_path(input, target_array, ignore_index):
         logits, indices = (input.view(1, -1), target_array.reshape(1)) if input.ndim == 1 else (input, target_array)
         return ops.cross_entropy(logits, target=indices)
     if not 0 <= label_smoothing <= 1:
