@@ -4,7 +4,9 @@ from .tensor import Tensor
 
 __all__ = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean", "var", "std", "max", "min",
            "argmax", "argmin", "logsumexp", "matmul", "reshape", "transpose", "permute", "unsqueeze", "squeeze",
-           "flatten", "pow", "std_mean", "var_mean", "cumsum", "cumprod", "prod", "logcumsumexp", "any", "all", "isclose", "allclose", "equal", "flip", "roll", "tril", "triu", "gather", "take_along_dim", "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten"]
+           "flatten", "pow", "std_mean", "var_mean", "cumsum", "cumprod", "prod", "logcumsumexp", "any", "all",
+           "isclose", "allclose", "equal", "flip", "roll", "tril", "triu", "gather", "take_along_dim",
+           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten"]
 
 
 def _function(name):
