@@ -1,8 +1,9 @@
 """minigrad: a micro autograd engine with a PyTorch-like Tensor on top of numpy."""
 
 from . import functional, nn, optim
-from .creation import (arange, cat, full, manual_seed, multinomial, ones, ones_like, rand, rand_like, randint,
-                       randn, randn_like, randperm, stack, tensor, zeros, zeros_like)
+from .creation import (arange, cat, empty, empty_like, eye, full, full_like, linspace, logspace, manual_seed, meshgrid,
+                       multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack,
+                       tensor, zeros, zeros_like)
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .dtypes import bool_, float16, float32, float64, get_default_dtype, int32, int64, set_default_dtype, uint8
@@ -21,7 +22,8 @@ __all__ = [
     "functional", "nn", "optim",
     "Tensor", "ValuesIndices", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "multinomial", "manual_seed",
-    "default_generator", "Generator", "cat", "stack",
+    "default_generator", "Generator", "cat", "stack", "empty", "empty_like", "eye", "full_like", "linspace",
+    "logspace", "meshgrid",
     "bool_", "float16", "float32", "float64", "int32", "int64", "uint8", "get_default_dtype", "set_default_dtype",
     *_function_names,
     "no_grad", "enable_grad", "is_grad_enabled",

@@ -8,7 +8,7 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["dims", "dim", "count", "reciprocal", "shape_argument", "infer_shape", "index", "keep",
+__all__ = ["dims", "dim", "count", "shape_argument", "infer_shape", "index", "split_index", "keep",
            "check_floating"]
 
 
@@ -29,7 +29,8 @@ def dims(dim_or_dims, ndim, name):
     if dim_or_dims is None:
         return None
     if isinstance(dim_or_dims, (int, np.integer)):
-        return (dim(dim_or_dims, ndim, name),) if ndim else ()
+        normal = dim(dim_or_dims, ndim, name)  # checked on a 0-d tensor too, which takes 0 and -1
+        return (normal,) if ndim else ()
     normal = [dim(d, ndim, name) for d in dim_or_dims]
     if len(set(normal)) != len(normal):
         raise ValueError(f"{name}: dim {dim_or_dims} repeats a dimension")
@@ -48,11 +49,6 @@ def dim(d, ndim, name):
 def count(shape, dims_or_none):
     """How many elements a reduction over ``dims_or_none`` (None: all) takes together."""
     return math.prod(shape) if dims_or_none is None else math.prod(shape[d] for d in dims_or_none)
-
-
-def reciprocal(n):
-    """1 / n for a Python number, with numpy's infinity for zero (Python would raise)."""
-    return 1.0 / n if n else math.copysign(math.inf, n)
 
 
 def shape_argument(args):
@@ -90,3 +86,35 @@ def index(key):
     if isinstance(key, tuple):
         return tuple(_index_part(part) for part in key)
     return _index_part(key)
+
+
+def _is_int(part):
+    """An int, or a 0-d integer tensor, which PyTorch takes as an int."""
+    if isinstance(part, np.ndarray):
+        return part.ndim == 0 and part.dtype.kind in "iu"
+    return isinstance(part, (int, np.integer)) and not isinstance(part, bool)
+
+
+def _is_advanced(part):
+    return isinstance(part, list) or (isinstance(part, np.ndarray) and part.ndim > 0)
+
+
+def split_index(key):
+    """PyTorch's rule for an index mixing ints with arrays: the ints select first (as
+    views), then numpy's rule applies to the arrays alone. ``x[0, :, [0, 2]]`` on a
+    (2, 3, 4) tensor is ``x[0][:, [0, 2]]``, of shape (3, 2), where numpy counts the int as
+    an array too and gives (2, 3). Returns ``(key, None)`` when numpy's rule already
+    agrees, else ``(ints and slices first, arrays second)``."""
+    if not isinstance(key, tuple) or not any(map(_is_int, key)) or not any(map(_is_advanced, key)):
+        return key, None
+    first, second = [], []
+    for part in key:
+        if _is_advanced(part):  # a bool mask spans as many dims as it has
+            first.extend([slice(None)] * max(np.ndim(part), 1) if np.asarray(part).dtype == bool else [slice(None)])
+            second.append(part)
+        elif _is_int(part):
+            first.append(part)
+        else:  # a slice, None or Ellipsis: applied first, its result then taken whole
+            first.append(part)
+            second.append(Ellipsis if part is Ellipsis else slice(None))
+    return tuple(first), tuple(second)

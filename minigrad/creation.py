@@ -88,6 +88,53 @@ def full(size, fill_value, dtype=None, requires_grad=False):
     return Tensor(np.full(shape_argument((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
+def empty(*size, dtype=None, requires_grad=False):
+    """A tensor whose values are not to be relied on (zeros here); ``size`` as ints or one tuple."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def empty_like(other, dtype=None, requires_grad=False):
+    """``empty`` of ``other``'s shape and dtype."""
+    return zeros_like(other, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(other, fill_value, dtype=None, requires_grad=False):
+    """``fill_value`` in ``other``'s shape and dtype (the value converted to that dtype)."""
+    return Tensor(np.full(other.shape, fill_value, dtype=dtype or other.dtype), requires_grad=requires_grad)
+
+
+def eye(n, m=None, dtype=None, requires_grad=False):
+    """The n × m (n × n) identity matrix."""
+    return Tensor(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def linspace(start, end, steps, dtype=None, requires_grad=False):
+    """``steps`` numbers evenly spaced from ``start`` to ``end``, both included."""
+    return Tensor(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False):
+    """``base`` to the powers ``linspace(start, end, steps)``."""
+    return Tensor(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def meshgrid(*tensors, indexing="ij"):
+    """Coordinate grids from 1-D tensors, each expanded (in the graph) to the grid's shape:
+    ``indexing="ij"`` gives the shape (len(t0), len(t1), ...), ``"xy"`` swaps the first two."""
+    if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
+        tensors = tensors[0]
+    if indexing not in ("ij", "xy"):
+        raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy', got {indexing!r}")
+    if any(t.ndim > 1 for t in tensors):
+        raise ValueError(f"meshgrid: needs 0-d or 1-D tensors, got shapes {[t.shape for t in tensors]}")
+    order = list(range(len(tensors)))
+    if indexing == "xy" and len(tensors) > 1:
+        order[:2] = [1, 0]
+    shape = tuple(tensors[i].numel() for i in order)
+    return tuple(t.reshape([-1 if order[axis] == i else 1 for axis in range(len(order))]).expand(shape)
+                 for i, t in enumerate(tensors))
+
+
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     """Numbers from ``start`` (0 when only one argument is given) up to, not including, ``end``."""
     if end is None:

@@ -1,47 +1,26 @@
 """Functions of tensors that are not methods, as in ``torch.nn.functional``; the
-activation functions are in activations.py."""
+activation functions are in activations.py, the losses in losses.py."""
 
 import numpy as np
 
-from . import activations
+from . import activations, losses
 from .activations import *  # noqa: F401,F403  (the names of activations.__all__)
 from .arguments import dims as normal_dims
 from .engine import ops
+from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
 from .tensor import Tensor
 
-__all__ = ["softmax", "log_softmax", "cross_entropy", "one_hot", "linear", "batch_norm"] + activations.__all__
+__all__ = ["softmax", "log_softmax", "one_hot", "linear", "batch_norm"] + list(activations.__all__) + list(losses.__all__)
 
 
 def softmax(x, dim):
-    """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
-    is a constant, so it changes no gradient)."""
-    dims = normal_dims(dim, x.ndim, "softmax")  # one dim, or () for a 0-d tensor
-    counts = (x - Tensor(x.array.max(axis=dims, keepdims=True))).exp()
-    return counts / counts.sum(dims, keepdim=True)
+    """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability."""
+    return x.softmax(dim)
 
 
 def log_softmax(x, dim):
-    """x - logsumexp(x) along ``dim``, computed stably."""
-    dims = normal_dims(dim, x.ndim, "log_softmax")  # one dim, or () for a 0-d tensor
-    return x - x.logsumexp(dims, keepdim=True)
-
-
-def cross_entropy(logits, target):
-    """Mean over the batch of -log softmax(logits)[target]: ``logits`` of shape (N, C)
-    or (C,), ``target`` the class indices, of shape (N,) or ()."""
-    target = target.array if isinstance(target, Tensor) else np.asarray(target)
-    if logits.ndim == 1:
-        logits, target = logits.view(1, -1), target.reshape(1)
-    if logits.ndim != 2 or not logits.shape[0]:
-        raise ValueError(f"cross_entropy: logits must have shape (N, C) with N >= 1, or (C,), got {logits.shape}")
-    if target.dtype.kind not in "iu" or target.shape != logits.shape[:1]:
-        raise ValueError(f"cross_entropy: target must hold {logits.shape[0]} integer class indices "
-                         f"for logits of shape {logits.shape}, got {target.dtype} of shape {target.shape}")
-    # as unsigned integers negative indices are huge: one comparison catches both ends
-    if np.maximum.reduce(target.astype(np.uint64, copy=False)) >= logits.shape[1]:
-        raise IndexError(f"cross_entropy: target holds a class index outside [0, {logits.shape[1] - 1}] "
-                         f"for logits of shape {logits.shape}")
-    return ops.cross_entropy(logits, target=target)
+    """x - logsumexp(x) along ``dim``, computed stably (and precisely in float32)."""
+    return x.log_softmax(dim)
 
 
 def one_hot(indices, num_classes=-1):
@@ -80,6 +59,9 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
     if training and shape[0] <= correction:
         raise ValueError(f"batch_norm: a batch of {x.shape[0]} gives no variance with correction={correction}")
+    if training and shape[0] == 1:
+        raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
+                         f"shape {x.shape}")
     return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.array,
                           running_var=None if running_var is None else running_var.array, training=training,
                           momentum=momentum, eps=eps, correction=correction)

@@ -10,7 +10,10 @@ __all__ = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean"
            "atanh", "erf", "exp2", "log2", "log10", "log1p", "expm1", "rsqrt", "square", "reciprocal",
            "floor", "ceil", "round", "trunc", "sign", "frac", "clamp", "clip", "clamp_min", "clamp_max",
            "masked_fill", "maximum", "minimum", "atan2", "lerp", "floor_divide", "remainder", "isnan", "isinf", "isfinite",
-           "logical_not", "logical_and", "logical_or", "logical_xor", "neg", "negative"]
+           "logical_not", "logical_and", "logical_or", "logical_xor", "neg", "negative",
+           "std_mean", "var_mean", "cumsum", "cumprod", "prod", "logcumsumexp", "any", "all",
+           "isclose", "allclose", "equal", "flip", "roll", "tril", "triu", "gather", "take_along_dim",
+           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten"]
 
 
 def _function(name):
@@ -104,3 +107,38 @@ def where(condition, input, other):
         else:  # a number where the condition holds, the tensor elsewhere
             return other.where(~Tensor(condition), input)
     return input.where(condition, other)
+
+
+cumsum = _function("cumsum")
+cumprod = _function("cumprod")
+prod = _function("prod")
+logcumsumexp = _function("logcumsumexp")
+any = _function("any")
+all = _function("all")
+isclose = _function("isclose")
+allclose = _function("allclose")
+equal = _function("equal")
+flip = _function("flip")
+roll = _function("roll")
+tril = _function("tril")
+triu = _function("triu")
+gather = _function("gather")
+take_along_dim = _function("take_along_dim")
+index_select = _function("index_select")
+masked_select = _function("masked_select")
+repeat_interleave = _function("repeat_interleave")
+narrow = _function("narrow")
+split = _function("split")
+chunk = _function("chunk")
+movedim = _function("movedim")
+unflatten = _function("unflatten")
+
+
+def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """``(input.std(...), input.mean(...))`` over the same dims, as ``torch.std_mean``."""
+    return input.std(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
+    """``(input.var(...), input.mean(...))`` over the same dims, as ``torch.var_mean``."""
+    return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)

@@ -28,16 +28,17 @@ def numeric_gradients(fn, inputs, weights, eps):
         if not (isinstance(value, Tensor) and value.requires_grad):
             gradients.append(None)
             continue
-        gradient = np.zeros_like(value.array)
-        flat_data, flat_grad = value.array.reshape(-1), gradient.reshape(-1)
-        for i in range(flat_data.size):
-            original = flat_data[i]
-            flat_data[i] = original + eps
+        # element by element in place, by position: reshape(-1) would perturb a copy of
+        # an array that is not C-contiguous (a transpose), leaving the input unchanged
+        data, gradient = value.array, np.zeros(value.array.shape, value.array.dtype)
+        for position in np.ndindex(data.shape):
+            original = data[position]
+            data[position] = original + eps
             above = weighted_output()
-            flat_data[i] = original - eps
+            data[position] = original - eps
             below = weighted_output()
-            flat_data[i] = original
-            flat_grad[i] = (above - below) / (2 * eps)
+            data[position] = original
+            gradient[position] = (above - below) / (2 * eps)
         gradients.append(gradient)
     return gradients
 

@@ -13,6 +13,7 @@ import numpy as np
 from . import backward as _backward
 from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
 from .engine import Node, ops, set_tensor_class
+from .tensor_indexing import IndexingMethods
 from .tensor_math import MathMethods, floating
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
@@ -20,7 +21,7 @@ from .tensor_shape import ShapeMethods
 __all__ = ["Tensor", "HookHandle"]
 
 
-class Tensor(ShapeMethods, ReductionMethods, MathMethods, Node):
+class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.

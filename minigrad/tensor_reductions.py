@@ -1,11 +1,13 @@
 """Tensor methods that reduce over dimensions: sums, means, variances, extremes."""
 
+import math
 from collections import namedtuple
 
 import numpy as np
 
 from . import arguments
-from .engine import leaf, ops
+from .dtypes import get_default_dtype
+from .engine import Node, leaf, ops
 
 __all__ = ["ReductionMethods", "ValuesIndices"]
 
@@ -23,26 +25,78 @@ class ReductionMethods:
         return ops.sum(self, dim=arguments.dims(dim, self.ndim, "sum"), keepdim=arguments.keep(keepdim, keepdims))
 
     def mean(self, dim=None, keepdim=False, *, keepdims=None):
-        """Mean over ``dim``: the sum times 1/n."""
+        """Mean over ``dim``: the sum times 1/n (NaN over no elements, as in PyTorch)."""
         arguments.check_floating(self, "mean")
         dims = arguments.dims(dim, self.ndim, "mean")
         total = self.sum(dims, arguments.keep(keepdim, keepdims))
-        return total * arguments.reciprocal(arguments.count(self.shape, dims))
+        n = arguments.count(self.shape, dims)
+        return total * (1 / n if n else math.nan)  # 0 * NaN, unlike 0 * inf, warns of nothing
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, keepdims=None):
         """Variance over ``dim``: the sum of squared deviations divided by n - correction
         (1, Bessel's correction, unless ``unbiased=False`` or ``correction`` says otherwise)."""
-        arguments.check_floating(self, "var")
-        dims = arguments.dims(dim, self.ndim, "var")
-        if correction is None:
-            correction = 1 if unbiased else 0
-        deviation = self - self.mean(dims, keepdim=True)
-        divisor = max(arguments.count(self.shape, dims) - correction, 0)
-        return (deviation * deviation).sum(dims, arguments.keep(keepdim, keepdims)) * arguments.reciprocal(divisor)
+        return self._spread(ops.var, dim, unbiased, keepdim, correction, keepdims)
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None, keepdims=None):
-        """Standard deviation: the square root of ``var``."""
-        return self.var(dim, unbiased, arguments.keep(keepdim, keepdims), correction=correction).sqrt()
+        """Standard deviation: the square root of ``var``; its gradient is 0 where it is 0,
+        as in PyTorch."""
+        return self._spread(ops.std, dim, unbiased, keepdim, correction, keepdims)
+
+    def _spread(self, op, dim, unbiased, keepdim, correction, keepdims):
+        arguments.check_floating(self, op.__name__)
+        return op(self, dim=arguments.dims(dim, self.ndim, op.__name__),
+                  correction=(1 if unbiased else 0) if correction is None else correction,
+                  keepdim=arguments.keep(keepdim, keepdims))
+
+    def prod(self, dim=None, keepdim=False):
+        """The product over ``dim`` (one dim, or None for all); integers multiply in int64.
+        The gradient is the product of the other elements, exact with zeros."""
+        dims = None if dim is None else arguments.dims(dim, self.ndim, "prod")
+        return ops.prod(self._counted(), dim=dims[0] if dims else None, keepdim=keepdim)
+
+    def _counted(self):
+        # integer and bool sums, products and scans count in int64, as in PyTorch
+        return self.to(np.int64) if self.array.dtype.kind in "iub" else self
+
+    def _scan(self, op, dim):
+        dim = arguments.dim(dim, self.ndim, op.__name__)
+        return op(self, dim=dim) if self.ndim else op(self.view(1), dim=0).view(())
+
+    def cumsum(self, dim):
+        """The running sum along ``dim``."""
+        return self._counted()._scan(ops.cumsum, dim)
+
+    def cumprod(self, dim):
+        """The running product along ``dim``; the gradient is exact with zeros."""
+        return self._counted()._scan(ops.cumprod, dim)
+
+    def logcumsumexp(self, dim):
+        """log(cumsum(exp(x))) along ``dim``, computed stably."""
+        return self._floating()._scan(ops.logcumsumexp, dim)
+
+    def _floating(self):
+        # integers become the default float dtype first, as in PyTorch's float ops
+        return self.to(get_default_dtype()) if self.array.dtype.kind in "iub" else self
+
+    def any(self, dim=None, keepdim=False):
+        """True where any element over ``dim`` is non-zero (a bool tensor, no gradient)."""
+        return leaf(np.asarray(np.any(self.array, axis=arguments.dims(dim, self.ndim, "any"), keepdims=keepdim)))
+
+    def all(self, dim=None, keepdim=False):
+        """True where every element over ``dim`` is non-zero (a bool tensor, no gradient)."""
+        return leaf(np.asarray(np.all(self.array, axis=arguments.dims(dim, self.ndim, "all"), keepdims=keepdim)))
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """Element-wise ``|self - other| <= atol + rtol * |other|`` (a bool tensor)."""
+        return leaf(np.isclose(self.array, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        """True when ``isclose`` holds everywhere (a Python bool)."""
+        return bool(np.allclose(self.array, _values(other), rtol=rtol, atol=atol, equal_nan=equal_nan))
+
+    def equal(self, other):
+        """True when both have the same shape and the same values (a Python bool)."""
+        return bool(np.array_equal(self.array, _values(other)))
 
     def max(self, dim=None, keepdim=False):
         """The largest element, or with ``dim`` a ``(values, indices)`` named tuple.
@@ -76,11 +130,37 @@ class ReductionMethods:
         """Indices of the smallest elements (no gradient)."""
         return leaf(np.asarray(np.argmin(self.array, axis=dim, keepdims=keepdim)))
 
+    def softmax(self, dim):
+        """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
+        is a constant, so it changes no gradient)."""
+        dims = arguments.dims(dim, self.ndim, "softmax")  # one dim, or () for a 0-d tensor
+        source = self._floating()
+        counts = (source - leaf(source.array.max(axis=dims, keepdims=True))).exp()
+        return counts / counts.sum(dims, keepdim=True)
+
+    def log_softmax(self, dim):
+        """x - logsumexp(x) along ``dim``, as (x - max) - log(sum(exp(x - max))): the
+        max leaves both terms small, so float32 keeps their digits."""
+        dims = arguments.dims(dim, self.ndim, "log_softmax")
+        shifted, _ = self._shifted(dims)
+        return shifted - shifted.exp().sum(dims, keepdim=True).log()
+
     def logsumexp(self, dim, keepdim=False):
         """log(sum(exp(x))) over ``dim``, computed stably by shifting by the max."""
         dims = arguments.dims(dim, self.ndim, "logsumexp")
-        maxes = np.max(self.array, axis=dims, keepdims=True)
-        # the shift cancels out unless it is infinite (inf - inf is nan): then it is 0, as in torch
-        shift = leaf(np.where(np.isinf(maxes), 0, maxes))
-        total = (self - shift).exp().sum(dims, keepdim=True).log() + shift
+        shifted, shift = self._shifted(dims)
+        total = shifted.exp().sum(dims, keepdim=True).log() + shift
         return total if keepdim else total.squeeze(dims)
+
+    def _shifted(self, dims):
+        """x - max(x) over ``dims``, and the max as a constant tensor. The shift cancels out
+        unless it is infinite (inf - inf is nan): then it is 0, as in torch."""
+        source = self._floating()
+        maxes = np.max(source.array, axis=dims, keepdims=True)
+        shift = leaf(np.where(np.isinf(maxes), 0, maxes))
+        return source - shift, shift
+
+
+def _values(other):
+    """The array of a tensor, or a number or array as it is."""
+    return other.array if isinstance(other, Node) else other

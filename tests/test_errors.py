@@ -88,8 +88,8 @@ broken_sum = primitive("broken_sum", broken_sum_rule)
     (lambda: data(3) < "a", TypeError, r"'<' not supported between instances of 'Tensor' and 'str'"),
     (lambda: mg.tensor(["a"]), TypeError, r"tensor: cannot make a tensor from list"),
     (lambda: mg.tensor([1, 2]).mean(), TypeError, r"mean: needs a floating-point tensor, got int64"),
-    (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: target must hold 3 .*\(3, 4\).*shape \(2,\)"),
-    (lambda: F.cross_entropy(data(2, 3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: logits must have shape .*\(2, 3, 4\)"),
+    (lambda: F.cross_entropy(data(3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: target must hold .*\(3,\).*\(3, 4\).*shape \(2,\)"),
+    (lambda: F.cross_entropy(data(2, 3, 4), mg.tensor([0, 1])), ValueError, r"cross_entropy: target must hold .*\(2, 4\).*\(2, 3, 4\)"),
     (lambda: F.one_hot(mg.tensor([0.5])), TypeError, r"one_hot: indices must be integers"),
     # conversions
     (lambda: data(3, 4).item(), ValueError, r"item: .*one element.*shape \(3, 4\)"),

@@ -15,8 +15,11 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
     _error_state = None
 
 __all__ = ["quiet", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
-           "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "index_backward", "matmul_backward_self",
-           "matmul_backward_other", "batch_norm_backward", "cross_entropy_backward"]
+           "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
+           "index_backward", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
+           "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
+           "reverse_cumsum", "prod_backward", "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward",
+           "std_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
 
 def expand(array, shape):
@@ -133,12 +136,17 @@ def extreme_backward(grad, self, result, dim, indices):
     if dim is None:
         ties = (self == result) | (np.isnan(self) & np.isnan(result))
         return ties * (grad / ties.sum())
-    # the one-hot index is np.put_along_axis's, built directly: docs/performance.md, "max"
-    along = tuple([indices if axis == dim else np.arange(size).reshape((size,) + (1,) * (self.ndim - 1 - axis))
-                   for axis, size in enumerate(self.shape)])
     spread = np.zeros(self.shape, self.dtype)
-    spread[along] = grad.reshape(indices.shape)
+    spread[along(indices, dim, self.ndim)] = grad.reshape(indices.shape)
     return spread
+
+
+def along(indices, dim, ndim):
+    """The numpy index that picks ``indices`` along ``dim`` and every position along the
+    other dims of ``indices``' shape (torch.gather's). It is np.put_along_axis's, built
+    directly: docs/performance.md, "max"."""
+    return tuple([indices if axis == dim else np.arange(size).reshape((size,) + (1,) * (ndim - 1 - axis))
+                  for axis, size in enumerate(indices.shape)])
 
 
 def _is_basic(index):
@@ -196,3 +204,131 @@ def cross_entropy_backward(grad, log_probs, target):
     dlogits = np.exp(log_probs)
     dlogits[np.arange(len(target)), target] -= 1
     return dlogits * (grad / len(target))
+
+
+def scatter_add(grad, shape, dtype, index):
+    """The upstream gradient added back where ``index`` picked (gather, take_along_dim)."""
+    spread = np.zeros(shape, dtype)
+    np.add.at(spread, index, grad)
+    return spread
+
+
+def repeat_backward(grad, shape, repeats):
+    """repeat (np.tile): each copy's gradient summed; the copies are the even axes of
+    ``grad`` seen as (repeat, size) pairs."""
+    shape = (1,) * (len(repeats) - len(shape)) + tuple(shape)
+    pairs = grad.reshape([n for pair in zip(repeats, shape) for n in pair])
+    return np.add.reduce(pairs, axis=tuple(range(0, 2 * len(shape), 2))).reshape(shape)
+
+
+def repeat_interleave_backward(grad, repeats, dim):
+    """repeat_interleave: the gradient of each element summed over its run of copies."""
+    if np.ndim(repeats) == 0:
+        runs = grad.reshape(grad.shape[:dim] + (-1, int(repeats)) + grad.shape[dim + 1:])
+        return np.add.reduce(runs, axis=dim + 1)
+    starts = np.concatenate([[0], np.cumsum(repeats)[:-1]])
+    summed = np.add.reduceat(grad, np.minimum(starts, max(grad.shape[dim] - 1, 0)), axis=dim) if grad.size else \
+        np.zeros(grad.shape[:dim] + (len(repeats),) + grad.shape[dim + 1:], grad.dtype)
+    # reduceat gives an element repeated 0 times the next element instead of 0
+    shape = [1] * grad.ndim
+    shape[dim] = len(repeats)
+    return summed * (np.asarray(repeats) > 0).reshape(shape)
+
+
+def reverse_cumsum(grad, dim):
+    """The gradient of a cumulative sum: each element gets the sum of the upstream
+    gradients from its position to the end."""
+    return np.flip(np.cumsum(np.flip(grad, dim), axis=dim), dim)
+
+
+def _exclusive_cumprod(values, axis):
+    """The product of the elements before each position along ``axis`` (1 for the first)."""
+    ones = np.ones_like(np.take(values, [0], axis=axis))
+    return np.cumprod(np.concatenate([ones, np.delete(values, -1, axis=axis)], axis=axis), axis=axis)
+
+
+def prod_backward(grad, self, dim, keepdim):
+    """prod: each element's gradient is the product of the others, made of the products
+    before and after it, so that zeros need no division (PyTorch's answer too)."""
+    values = self.reshape(-1) if dim is None else self
+    axis = 0 if dim is None else dim
+    before = _exclusive_cumprod(values, axis)
+    after = np.flip(_exclusive_cumprod(np.flip(values, axis), axis), axis)
+    if dim is not None and not keepdim:
+        grad = np.expand_dims(grad, dim)
+    return (grad * before * after).reshape(self.shape)
+
+
+def cumprod_backward(grad, self, result, dim):
+    """cumprod: sum over j >= i of grad_j * result_j / self_i; with zeros, the products
+    without self_i are formed directly (quadratic in the length of ``dim``)."""
+    if np.all(self != 0):
+        return reverse_cumsum(grad * result, dim) / self
+    values, grad = np.moveaxis(self, dim, -1), np.moveaxis(grad, dim, -1)
+    n = values.shape[-1]
+    eye = np.eye(n, dtype=bool)
+    without = np.cumprod(np.where(eye, 1, values[..., None, :]), axis=-1)  # row i: self_i replaced by 1
+    spread = np.add.reduce(np.triu(without) * grad[..., None, :], axis=-1)
+    return np.moveaxis(spread, -1, dim)
+
+
+def _log_reverse_cumsum_exp(logs, dim):
+    return np.flip(np.logaddexp.accumulate(np.flip(logs, dim), axis=dim), dim)
+
+
+def logcumsumexp_backward(grad, self, result, dim):
+    """logcumsumexp: sum over j >= i of grad_j * exp(self_i - result_j), summed in log
+    space for the positive and negative parts of ``grad`` apart, so nothing overflows."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        positive = _log_reverse_cumsum_exp(np.log(np.maximum(grad, 0)) - result, dim)
+        negative = _log_reverse_cumsum_exp(np.log(np.maximum(-grad, 0)) - result, dim)
+        return np.exp(self + positive) - np.exp(self + negative)
+
+
+def variance(self, dim, correction):
+    """The deviations from the mean over ``dim`` (None: all), the variance (its dims kept
+    as size 1) and its divisor max(n - correction, 0), as in PyTorch. An empty or too
+    small reduction gives NaN or Inf, without a warning, as in PyTorch."""
+    n = self.size if dim is None else int(np.prod([self.shape[d] for d in dim]))
+    divisor = max(n - correction, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        deviation = self - np.add.reduce(self, axis=dim, keepdims=True) / n
+        var = np.add.reduce(deviation * deviation, axis=dim, keepdims=True) / divisor
+    return deviation, var, divisor
+
+
+def var_backward(grad, deviation, divisor):
+    """var: 2 * deviation / divisor, times the upstream gradient spread over the reduction."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return grad * deviation * (np.float64(2) / divisor).astype(deviation.dtype)
+
+
+def std_backward(grad, deviation, result, divisor):
+    """std: var's gradient divided by 2 * std, and 0 where the std is 0 (PyTorch's
+    std_backward masks it there rather than give NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(result == 0, 0, grad / result) * deviation / divisor
+
+
+def clamped_log(values):
+    """log, at least -100 (and no warning at 0), as PyTorch's binary_cross_entropy takes it."""
+    with np.errstate(divide="ignore"):
+        return np.maximum(np.log(values), -100)
+
+
+def softplus(values):
+    """log(1 + exp(values)) without overflow."""
+    return np.maximum(values, 0) + np.log1p(np.exp(-np.abs(values)))
+
+
+def bce_backward(grad, self, target):
+    """binary_cross_entropy: (self - target) / (self * (1 - self)), the denominator at
+    least 1e-12 as in PyTorch."""
+    return grad * (self - target) / np.maximum(self * (1 - self), 1e-12)
+
+
+def bce_target_backward(grad, self):
+    """binary_cross_entropy, for the target: log(1 - self) - log(self), not clamped (±inf
+    at 0 and 1, as in PyTorch)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return grad * (np.log1p(-self) - np.log(self))
