@@ -38,7 +38,8 @@ def test_nested_modules_are_found_without_registration():
     net = Net()
     assert [name for name, _ in net.named_parameters()] == [
         "encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias", "head.weight", "head.bias"]
-    assert [name for name, _ in net.named_buffers()] == ["encoder.1.running_mean", "encoder.1.running_var"]
+    assert [name for name, _ in net.named_buffers()] == ["encoder.1.running_mean", "encoder.1.running_var",
+                                                        "encoder.1.num_batches_tracked"]
     assert [name for name, _ in net.named_modules()] == ["", "encoder", "encoder.0", "encoder.1", "encoder.2", "head"]
     assert [name for name, _ in net.named_children()] == ["encoder", "head"]
     assert net.encoder[0].weight is dict(net.named_parameters())["encoder.0.weight"]
@@ -122,8 +123,10 @@ def test_call_runs_forward_with_its_arguments():
 def test_state_dict_holds_parameters_and_buffers():
     net = Net()
     state = net.state_dict()
-    assert list(state) == [name for name, _ in net.named_parameters()] + ["encoder.1.running_mean",
-                                                                          "encoder.1.running_var"]
+    # PyTorch's order: module by module, each one's parameters, then its buffers
+    assert list(state) == ["encoder.0.weight", "encoder.0.bias", "encoder.1.weight", "encoder.1.bias",
+                           "encoder.1.running_mean", "encoder.1.running_var", "encoder.1.num_batches_tracked",
+                           "head.weight", "head.bias"]
     for name, value in list(net.named_parameters()) + list(net.named_buffers()):
         assert isinstance(state[name], mg.Tensor)
         np.testing.assert_array_equal(state[name].numpy(), value.numpy())

@@ -140,15 +140,25 @@ class Module:
         """Set evaluation mode (running statistics in BatchNorm); returns self."""
         return self.train(False)
 
+    def _state(self):
+        """(dotted name, tensor) of every parameter and buffer in PyTorch's order: module by
+        module, each one's parameters, then its buffers."""
+        for prefix, module in self.named_modules():
+            buffers = module.__dict__.get("_buffer_names", ())
+            own = [(name, value) for name, value in vars(module).items() if isinstance(value, Parameter)]
+            own += [(name, getattr(module, name)) for name in buffers]
+            yield from (((f"{prefix}.{name}" if prefix else name), value) for name, value in own)
+
     def state_dict(self):
-        """Parameters and buffers by dotted name, as tensors sharing this module's data."""
-        items = list(self.named_parameters()) + list(self.named_buffers())
-        return OrderedDict((name, Tensor(value.array)) for name, value in items)
+        """Parameters and buffers by dotted name, as tensors sharing this module's data, with
+        PyTorch's names, order and layouts: ``torch_model.load_state_dict({k:
+        torch.from_numpy(v.numpy()) ...})`` takes it for the same architecture."""
+        return OrderedDict((name, Tensor(value.array)) for name, value in self._state())
 
     def load_state_dict(self, state_dict, strict=True):
-        """Copy values into the parameters and buffers of the same names; with
-        ``strict``, names must match exactly. Shapes must always match."""
-        own = OrderedDict(list(self.named_parameters()) + list(self.named_buffers()))
+        """Copy values (tensors, arrays, or PyTorch's tensors) into the parameters and buffers
+        of the same names; with ``strict``, names must match exactly. Shapes must always match."""
+        own = OrderedDict(self._state())
         missing = [name for name in own if name not in state_dict]
         unexpected = [name for name in state_dict if name not in own]
         if strict and (missing or unexpected):

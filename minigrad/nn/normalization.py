@@ -26,6 +26,8 @@ class BatchNorm1d(Module):
         self.bias = Parameter(np.zeros(num_features, dtype=dtype))
         self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
         self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+        # counted as PyTorch does, so that state dicts have the same entries
+        self.register_buffer("num_batches_tracked", Tensor(np.zeros((), np.int64)))
 
     def forward(self, x):
         """Normalise ``x`` of shape (N, C) or (N, C, L) with the batch's statistics in
@@ -35,6 +37,8 @@ class BatchNorm1d(Module):
         if self.training and x.numel() == x.shape[1]:
             raise ValueError(f"BatchNorm1d: Expected more than 1 value per channel when training, "
                              f"got input size {x.shape}")
+        if self.training:
+            self.num_batches_tracked.array += 1
         if x.ndim == 2:
             return self._normalise(x)
         n, channels, length = x.shape
