@@ -12,6 +12,7 @@ from .arguments import shape_argument
 from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
+from .tensor_inplace import set_sampler
 
 _nn_generator = np.random.default_rng()  # for nn initialisers, which still draw numpy numbers
 
@@ -36,8 +37,8 @@ def _numpy_multinomial(rng, weights, num_samples, replacement):
 
 
 _NUMPY_DRAWS = {
-    "normal": lambda rng, shape, dtype: rng.standard_normal(shape, dtype=dtype),
-    "uniform": lambda rng, shape, dtype: rng.random(shape, dtype=dtype),
+    "normal": lambda rng, shape, dtype, mean=0.0, std=1.0: rng.standard_normal(shape, dtype=dtype) * std + mean,
+    "uniform": lambda rng, shape, dtype, low=0.0, high=1.0: rng.random(shape, dtype=dtype) * (high - low) + low,
     "randint": lambda rng, low, high, shape, dtype: rng.integers(low, high, size=shape, dtype=dtype),
     "randperm": lambda rng, n, dtype: rng.permutation(n).astype(dtype),
     "multinomial": _numpy_multinomial,
@@ -53,6 +54,9 @@ def _draw(kind, name, generator, *args):
         raise TypeError(f"{name}: generator must be a minigrad.Generator or a numpy.random.Generator, "
                         f"not {type(generator).__name__}")
     return getattr(random, kind)(generator or random.default_generator, *args)
+
+
+set_sampler(_draw)  # Tensor.normal_ and uniform_ draw through it
 
 
 def tensor(data, dtype=None, requires_grad=False, label=None):

@@ -12,6 +12,7 @@ from ..dtypes import float64, get_default_dtype
 from ..engine import ops
 from ..state import current
 from ..tensor import Tensor
+from ..tensor_inplace import reset_gradients
 
 
 class Parameter(Tensor):
@@ -124,9 +125,8 @@ class Module:
         return self._named_tensors(lambda module, name, value: name in module.__dict__.get("_buffer_names", ()))
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients of all parameters (to None, or to zeros)."""
-        for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.array)
+        """Reset the gradients of all parameters (to None, or to zeros in place)."""
+        reset_gradients(self.parameters(), set_to_none)
 
     def train(self, mode=True):
         """Set training mode (batch statistics in BatchNorm) here and below; returns self."""
