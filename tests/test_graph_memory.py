@@ -3,20 +3,16 @@ backward() without retain_graph releases what it walked, and a kept loss then ho
 almost nothing. Freed by reference counting alone: no cycles for the garbage collector."""
 
 import gc
-import sys
 import tracemalloc
 import weakref
 from contextlib import contextmanager
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import minigrad as mg
 import minigrad.functional as F
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "examples"))
-import lecture  # noqa: E402
+import lecture  # examples/, on the path (conftest.py)
 
 
 @contextmanager
