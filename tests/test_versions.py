@@ -52,6 +52,12 @@ def test_an_optimizer_step_bumps_each_updated_parameter():
     assert w.version == 2 and unused.version == 0
 
 
+def test_loading_a_state_dict_bumps_the_versions_it_writes():
+    model = mg.nn.Linear(2, 3)
+    model.load_state_dict(mg.nn.Linear(2, 3).state_dict())
+    assert model.weight.version == model.bias.version == 1
+
+
 def two_losses(lib, retain):
     """The issue's case: two losses from one forward, backward on the first, a step, then
     backward on the second."""

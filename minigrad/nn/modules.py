@@ -9,7 +9,7 @@ import numpy as np
 from .. import functional as F
 from ..creation import default_generator, rand
 from ..dtypes import float64, get_default_dtype
-from ..engine import ops
+from ..engine import mark_written, ops
 from ..state import current
 from ..tensor import Tensor
 from ..tensor_inplace import reset_gradients
@@ -159,6 +159,7 @@ class Module:
                 raise ValueError(f"load_state_dict: {name} has shape {value.shape} in the state dict "
                                  f"but {target.shape} in the model")
             target.array[...] = value
+            mark_written(target)
         return self
 
     def __repr__(self):
