@@ -129,7 +129,9 @@ class InplaceMethods:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         source = self._inputs[0] if self._inputs else None
         if self._op in _VIEW_OPS and isinstance(source, Node) and source.is_leaf and source.requires_grad:
-            raise RuntimeError("a view of a leaf Variable that requires grad is being used in an in-place operation.")
+            # x[i] += v on a leaf: PyTorch refuses the view, or (a copy) the write back into the leaf
+            view = "a view of " if np.may_share_memory(self.array, source.array) else ""
+            raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place operation.")
         raise RuntimeError(f"{name}: this tensor requires grad (made by {self._op}) and minigrad does not record "
                            f"in-place ops, so its gradient would be wrong; write it out of place: {spelling}")
 

@@ -215,7 +215,9 @@ def test_a_leaf_that_requires_grad_refuses_in_place_ops_as_in_pytorch():
         with pytest.raises(RuntimeError, match=leaf_message):
             update()
     with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
-        w[0] += 1
+        w[0:2] += 1
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad"):
+        w[[0, 1]] += 1
     np.testing.assert_array_equal(w.numpy(), [1.0, 1.0, 1.0])
 
 
