@@ -290,7 +290,7 @@ class Run:
 
     def draw(self, Xb, Yb):
         loss = F.cross_entropy(self.model(Xb), Yb)
-        loss.backward()
+        loss.backward(retain_graph=True)  # the drawing reads the graph after it
         names = {**lecture_parameters(self.model), "Xb": Xb, "Yb": Yb, "loss": loss}
         try:
             mg.save_graph(loss, self.args.graph, names=names, show_grad=True)

@@ -5,13 +5,17 @@ the time one comes off, every tensor it feeds has handed it its gradient: revers
 topological order, with no separate sort, no recursion and no depth limit. Dicts and
 sets hold the tensors themselves: a Node's hash is its identity and a dict matches a key
 by identity before it would try ==, so Tensor.__eq__ (element-wise) is never called.
+
+Before an op's gradient functions run, the arrays they saved are checked against in-place
+writes, but only for ops made before the latest write anywhere: one comparison per op
+when nothing was written in place (the usual training step).
 """
 
 from heapq import heappop, heappush
 
 import numpy as np
 
-from .engine import FREED, Node, reduce_to_shape
+from .engine import FREED, Node, last_write, leaf, reduce_to_shape
 from .state import current
 
 __all__ = ["backward"]
@@ -53,6 +57,8 @@ class _Walk:
         self.handed_out = {id(gradient)}  # arrays stored as some .grad, or the caller's
         self.checks = current.get().gradient_checks
         self.retain_graph = retain_graph
+        self.last_write = last_write()
+        self.walked = []  # the nodes to free when the walk ends (inside detect_anomaly)
 
     def run(self):
         pending, grads, checks = self.pending, self.grads, self.checks  # locals: read on every node
@@ -67,9 +73,14 @@ class _Walk:
                 self.store(node, grad)
             if node._grad_fns is not None:
                 self.deliver(node, grad)
+        for node in self.walked:
+            _free(node)
 
     def deliver(self, node, grad):
-        """Hand each input of ``node``'s op its gradient, then free the op's saved arrays."""
+        """Hand each input of ``node``'s op its gradient, then free the op's saved arrays
+        and its inputs (what a kept output would otherwise hold on to)."""
+        if node._seq < self.last_write:
+            _check_versions(node)
         checks, accumulate = self.checks, self.accumulate  # locals: read on every input
         for inp, grad_fn in zip(node._inputs, node._grad_fns):
             if isinstance(inp, Node) and inp.requires_grad:
@@ -79,8 +90,12 @@ class _Walk:
                 for check in checks:
                     check(node, inp, input_grad)
                 accumulate(inp, input_grad)
-        if not self.retain_graph:
-            node._grad_fns = FREED
+        if self.retain_graph:
+            return
+        if checks:  # detect_anomaly draws the graph of a failed backward: free it only once done
+            self.walked.append(node)
+        else:
+            _free(node)
 
     def accumulate(self, inp, grad):
         """Add ``grad`` to what ``inp`` has received so far."""
@@ -118,6 +133,12 @@ class _Walk:
         tensor._grad = grad
 
 
+def _free(node):
+    """Release what ``node``'s op kept for backward: its gradient functions (and the arrays
+    they saved), its inputs and its settings."""
+    node._grad_fns, node._inputs, node._params = FREED, (), None
+
+
 def _describe(node):
     label = f" '{node.label}'" if node.label else ""
     return f"the {node._op} tensor{label} of shape {node.shape}"
@@ -128,10 +149,64 @@ def _freed_graph_error(node):
                         "backward(); call backward(retain_graph=True) the first time to go through it twice")
 
 
+def _saved_arrays(grad_fn):
+    """The arrays a gradient function keeps: those in its closure (a rule's lambda, and the
+    functions it wraps, as rules.helpers.quiet's), or all its arguments (a
+    functools.partial); None when it cannot be told."""
+    cells = getattr(grad_fn, "__closure__", None)
+    if cells is not None or hasattr(grad_fn, "__code__"):
+        values = [cell.cell_contents for cell in cells or ()]
+    elif hasattr(grad_fn, "func"):
+        values = list(grad_fn.args) + list(grad_fn.keywords.values())
+    else:
+        return None
+    arrays = [value for value in values if isinstance(value, np.ndarray)]
+    for inner in (value for value in values if callable(value) and hasattr(value, "__code__")):
+        arrays += _saved_arrays(inner) or []
+    return arrays
+
+
+def _saves(saved, array):
+    """True when one of the ``saved`` arrays is ``array`` or a view of its memory."""
+    if saved is None:
+        return True
+    return any(kept is array or (kept.base is not None and np.may_share_memory(kept, array)) for kept in saved)
+
+
+def _check_versions(node):
+    """Raise if an array that ``node``'s op saved for the gradients backward is about to
+    compute (its inputs', or its output's) was written in place after the op was made."""
+    saved = []
+    for inp, grad_fn in zip(node._inputs, node._grad_fns):
+        if isinstance(inp, Node) and inp.requires_grad:
+            arrays = _saved_arrays(grad_fn)
+            if arrays is None:
+                saved = None
+                break
+            saved += arrays
+    for tensor in [inp for inp in node._inputs if isinstance(inp, Node)] + [node]:
+        counter = tensor._version_counter
+        if counter is not None and counter.written_after(node._seq) and _saves(saved, tensor.array):
+            raise RuntimeError(_version_message(node, tensor, counter))
+
+
+def _version_message(node, tensor, counter):
+    changes = counter.written_after(node._seq)
+    seen = f"at version {counter.version - changes}"
+    if changes == len(counter.writes) < counter.version:  # older writes are forgotten
+        seen += " or an earlier one"
+    name = "its output" if tensor is node else (f"'{tensor.label}'" if tensor.label else
+                                                f"the {tensor.op or 'leaf'} tensor")
+    return (f"backward: one of the tensors needed to compute the gradient of {node._op} was modified by an "
+            f"in-place operation: {name} of shape {tensor.shape} is at version {counter.version}; "
+            f"{node._op} saw it {seen}. Call backward() before changing it in place (optimizer.step() "
+            "changes the parameters), or change a clone() of it")
+
+
 def _run_hooks(tensor, grad):
-    """Each hook registered on ``tensor`` sees its gradient and may replace it."""
+    """Each hook registered on ``tensor`` sees its gradient, as a Tensor, and may replace it."""
     for hook in tensor._hooks:
-        replaced = hook(grad)
+        replaced = hook(leaf(grad))
         if replaced is not None:
             replaced = np.asarray(replaced.array if isinstance(replaced, Node) else replaced)
             if replaced.shape != grad.shape:

@@ -8,13 +8,14 @@ use ``minigrad.random.default_generator``, which ``manual_seed`` seeds.
 import numpy as np
 
 from . import random
+from .random import draw
 from .arguments import shape_argument
 from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "rand", "randn", "randint",
-           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "draw", "cat", "stack"]
+           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "cat", "stack"]
 
 
 def manual_seed(seed):
@@ -22,32 +23,6 @@ def manual_seed(seed):
     return random.manual_seed(seed)
 
 
-def _numpy_multinomial(rng, weights, num_samples, replacement):
-    rows = np.atleast_2d(weights).astype(np.float64)
-    drawn = np.stack([rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()) for row in rows])
-    return drawn if weights.ndim > 1 else drawn[0]
-
-
-_NUMPY_DRAWS = {
-    "normal": lambda rng, shape, dtype, mean=0.0, std=1.0: (rng.standard_normal(shape, dtype=dtype) if (mean, std) == (0.0, 1.0)
-                                                          else rng.normal(mean, std, shape).astype(dtype)),
-    "uniform": lambda rng, shape, dtype, low=0.0, high=1.0: (rng.random(shape, dtype=dtype) if (low, high) == (0.0, 1.0)
-                                                           else rng.uniform(low, high, shape).astype(dtype)),
-    "randint": lambda rng, low, high, shape, dtype: rng.integers(low, high, size=shape, dtype=dtype),
-    "randperm": lambda rng, n, dtype: rng.permutation(n).astype(dtype),
-    "multinomial": _numpy_multinomial,
-}
-
-
-def draw(kind, name, generator, *args):
-    """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
-    ``numpy.random.Generator``, from numpy; ``name`` is the caller's, for the error."""
-    if isinstance(generator, np.random.Generator):
-        return _NUMPY_DRAWS[kind](generator, *args)
-    if generator is not None and not isinstance(generator, random.Generator):
-        raise TypeError(f"{name}: generator must be a minigrad.Generator or a numpy.random.Generator, "
-                        f"not {type(generator).__name__}")
-    return getattr(random, kind)(generator or random.default_generator, *args)
 
 
 def tensor(data, dtype=None, requires_grad=False, label=None):

@@ -34,7 +34,7 @@ def compare(name, mine, tensor, rtol=1e-5, atol=1e-8):
     equal within tolerances (numpy's allclose), and the largest absolute difference.
     Pass an array instead of a tensor to compare two arrays."""
     mine = np.asarray(mine.array if isinstance(mine, Tensor) else mine)
-    theirs = tensor.grad if isinstance(tensor, Tensor) else np.asarray(tensor)
+    theirs = tensor._grad if isinstance(tensor, Tensor) else np.asarray(tensor)
     if theirs is None:
         return Comparison(name, tuple(tensor.shape), False, False, None,
                           "the tensor has no .grad (call retain_grad() before backward, or use retain_grads())")

@@ -7,9 +7,15 @@ Node with the user's methods; the engine makes op outputs of that class, which
 tensor.py registers with ``set_tensor_class``, so that the engine never imports it.
 ``ops`` holds every rule of rules.py as a function on tensors that records itself.
 backward.py walks what is recorded here.
+
+Versions: tensors that share memory (a view and its base, ``.data`` and its tensor) share
+one ``Version`` counter, made when first needed; every in-place write bumps it and
+stamps it with a sequence number, so that backward can tell whether an array an op
+saved was changed after the op was made.
 """
 
 import itertools
+from bisect import bisect_right
 from types import SimpleNamespace
 
 import numpy as np
@@ -17,7 +23,8 @@ import numpy as np
 from . import rules
 from .state import current
 
-__all__ = ["Node", "FREED", "set_tensor_class", "leaf", "primitive", "ops", "reduce_to_shape"]
+__all__ = ["Node", "FREED", "Version", "set_tensor_class", "leaf", "primitive", "ops", "reduce_to_shape",
+           "mark_written", "share_version", "last_write"]
 
 # Numbers nodes in the order they are made: an op's output comes after its inputs,
 # so this order is a topological order of any graph (backward walks by it).
@@ -35,12 +42,71 @@ class _Freed:
 FREED = _Freed()
 
 
+class Version:
+    """The version counter of a piece of memory: ``version`` counts the in-place writes,
+    ``writes`` holds the sequence numbers of the last few (the node order of ``_next_seq``)."""
+
+    __slots__ = ("version", "writes")
+    KEPT = 32  # writes remembered: enough to tell the version an op saw in any real case
+
+    def __init__(self):
+        self.version = 0
+        self.writes = []
+
+    def written_after(self, seq):
+        """How many of the remembered writes came after node ``seq`` was made."""
+        return len(self.writes) - bisect_right(self.writes, seq)
+
+
+_last_write = -1  # the sequence number of the latest in-place write, anywhere
+
+
+def last_write():
+    """The sequence number of the latest in-place write (-1 before any): backward checks
+    versions only for nodes made before it."""
+    return _last_write
+
+
+def _counter(node):
+    counter = node._version_counter
+    if counter is None:
+        counter = node._version_counter = Version()
+    return counter
+
+
+def mark_written(node):
+    """Record an in-place write of ``node``'s memory: bump the version it shares with every
+    tensor viewing that memory."""
+    global _last_write
+    counter = _counter(node)
+    _last_write = _next_seq()
+    counter.version += 1
+    counter.writes.append(_last_write)
+    if len(counter.writes) > Version.KEPT:
+        del counter.writes[:-Version.KEPT]
+
+
+def share_version(node, source):
+    """Make ``node``, which views ``source``'s memory, share its version counter."""
+    node._version_counter = _counter(source)
+
+
+def _share_versions(out, args):
+    """An op returned a view (cheap to detect: its array has a base): find which inputs'
+    memory it views."""
+    for arg in args:
+        if isinstance(arg, Node) and np.may_share_memory(out.array, arg.array):
+            share_version(out, arg)
+            return
+
+
 class Node:
     """A tensor's place in the graph. Read-only from outside: ``op``, ``inputs``,
     ``op_params``, ``scope``, ``origin`` and ``is_leaf``."""
 
     __slots__ = ("array", "_grad", "requires_grad", "label", "_retains_grad", "_hooks", "_origin",
-                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "__weakref__")
+                 "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "_version_counter", "_grad_tensor",
+                 "__weakref__")
 
     def _record(self, data, op, params, inputs, grad_fns, scope=()):
         """Set every field: the one place a node is made, for a leaf (op None) or an op's output."""
@@ -56,6 +122,8 @@ class Node:
         self._grad_fns = grad_fns
         self._scope = scope
         self._seq = _next_seq()
+        self._version_counter = None  # the Version shared with tensors viewing this memory, made when needed
+        self._grad_tensor = None  # the Tensor that .grad returned, while it wraps _grad
 
     @property
     def op(self):
@@ -88,6 +156,12 @@ class Node:
         """True for tensors made by the user rather than by an op that requires grad."""
         return self._grad_fns is None
 
+    @property
+    def graph_freed(self):
+        """True once backward() (without retain_graph) freed what this op's output kept for
+        it: its inputs, settings and saved arrays."""
+        return self._grad_fns is FREED
+
 
 _tensor_class = Node
 
@@ -112,7 +186,9 @@ def _shapes(args):
 def primitive(name, rule):
     """``rule`` (arrays in, ``(result, grad_fns)`` out) as a function on tensors that
     records the op when an input requires grad. Only floating results carry gradients, as
-    in PyTorch. Backward calls the gradient functions of the inputs that require grad only."""
+    in PyTorch. Backward calls the gradient functions of the inputs that require grad only.
+    An output that backward cannot walk keeps neither its inputs nor its settings (they
+    would hold memory for nothing), unless a debugging mode watches the ops."""
 
     def op(*args, **params):
         # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
@@ -137,7 +213,14 @@ def primitive(name, rule):
         modes = current.get()
         recorded = requires_grad and modes.grad_enabled and result.dtype.kind == "f"
         out = Node.__new__(_tensor_class)
-        out._record(result, name, params, args, grad_fns if recorded else None, modes.scope)
+        if recorded:
+            out._record(result, name, params, args, grad_fns, modes.scope)
+        elif modes.watchers:
+            out._record(result, name, params, args, None, modes.scope)
+        else:
+            out._record(result, None, None, (), None, modes.scope)
+        if result.base is not None:  # maybe a view of an input: share its version
+            _share_versions(out, args)
         for watch in modes.watchers:
             watch(out)
         return out

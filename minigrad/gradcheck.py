@@ -65,7 +65,7 @@ def gradcheck(fn, *inputs, eps=1e-6, atol=1e-5, rtol=1e-3, seed=0):
     for position, (value, expected) in enumerate(zip(inputs, numeric)):
         if expected is None:
             continue
-        analytic = value.grad if value.grad is not None else np.zeros_like(value.array)
+        analytic = value._grad if value._grad is not None else np.zeros_like(value.array)
         excess = np.abs(analytic - expected) - (atol + rtol * np.abs(expected))
         if excess.size and (np.isnan(excess).any() or excess.max() > 0):
             worst = np.unravel_index(np.nanargmax(np.where(np.isnan(excess), np.inf, excess)), excess.shape)

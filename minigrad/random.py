@@ -13,7 +13,7 @@ from fractions import Fraction
 import numpy as np
 
 __all__ = ["Generator", "default_generator", "manual_seed", "DEFAULT_SEED", "STATE_SIZE",
-           "uniform", "normal", "randint", "randperm", "exponential", "bernoulli", "multinomial"]
+           "uniform", "normal", "randint", "randperm", "exponential", "bernoulli", "multinomial", "draw"]
 
 DEFAULT_SEED = 67280421310721  # c10's default_rng_seed_val, the seed of a new torch.Generator
 STATE_SIZE = 5056  # bytes of torch's CPUGeneratorImplState, the layout of get_state()
@@ -301,3 +301,34 @@ def _search_running_sum(generator, row, num_samples):
     running[-1] = 1  # the last bucket ends at 1 exactly
     units = _unit_doubles(generator.words64(num_samples))
     return np.searchsorted(running.astype(np.float64), units, side="left")
+
+
+# ----- the one dispatch of every random function: minigrad's streams, or numpy's -----
+
+def _numpy_multinomial(rng, weights, num_samples, replacement):
+    rows = np.atleast_2d(weights).astype(np.float64)
+    drawn = np.stack([rng.choice(row.size, size=num_samples, replace=replacement, p=row / row.sum()) for row in rows])
+    return drawn if weights.ndim > 1 else drawn[0]
+
+
+_STREAMS = {"normal": normal, "uniform": uniform, "randint": randint, "randperm": randperm, "multinomial": multinomial}
+_NUMPY_DRAWS = {
+    "normal": lambda rng, shape, dtype, mean=0.0, std=1.0: (rng.standard_normal(shape, dtype=dtype) if (mean, std) == (0.0, 1.0)
+                                                          else rng.normal(mean, std, shape).astype(dtype)),
+    "uniform": lambda rng, shape, dtype, low=0.0, high=1.0: (rng.random(shape, dtype=dtype) if (low, high) == (0.0, 1.0)
+                                                           else rng.uniform(low, high, shape).astype(dtype)),
+    "randint": lambda rng, low, high, shape, dtype: rng.integers(low, high, size=shape, dtype=dtype),
+    "randperm": lambda rng, n, dtype: rng.permutation(n).astype(dtype),
+    "multinomial": _numpy_multinomial,
+}
+
+
+def draw(kind, name, generator, *args):
+    """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
+    ``numpy.random.Generator``, from numpy; ``name`` is the caller's, for the error."""
+    if isinstance(generator, np.random.Generator):
+        return _NUMPY_DRAWS[kind](generator, *args)
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"{name}: generator must be a minigrad.Generator or a numpy.random.Generator, "
+                        f"not {type(generator).__name__}")
+    return _STREAMS[kind](generator or default_generator, *args)

@@ -2,8 +2,9 @@
 
 Methods check and normalise their arguments (PyTorch's names and conventions), then
 call a primitive op (engine.ops) or compose primitives. The shape methods, the
-reductions and the element-wise math live in tensor_shape.py, tensor_reductions.py and
-tensor_math.py.
+reductions, the element-wise math, and .grad, .data and the in-place ops live in
+tensor_shape.py, tensor_indexing.py, tensor_reductions.py, tensor_math.py and
+tensor_inplace.py.
 """
 
 from numbers import Number
@@ -12,8 +13,10 @@ import numpy as np
 
 from . import backward as _backward
 from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
+from .printing import array_text
 from .engine import Node, ops, set_tensor_class
 from .tensor_indexing import IndexingMethods
+from .tensor_inplace import InplaceMethods
 from .tensor_math import MathMethods, floating
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
@@ -21,7 +24,7 @@ from .tensor_shape import ShapeMethods
 __all__ = ["Tensor", "HookHandle"]
 
 
-class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node):
+class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods, Node):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.
@@ -38,35 +41,7 @@ class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node)
         if requires_grad:
             self.requires_grad_(True)
 
-    # ----- attributes -----
-    @property
-    def grad(self):
-        """The accumulated gradient, an ndarray of this tensor's shape and dtype, or None."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
-        if value is not None:
-            value = np.asarray(value.array if isinstance(value, Tensor) else value)
-            if value.shape != self.array.shape:
-                raise ValueError(f"grad: a gradient of shape {value.shape} cannot be set on a tensor of shape {self.shape}")
-            value = value.astype(self.array.dtype, copy=False)
-        self._grad = value
-
-    @property
-    def data(self):
-        """The same values as a tensor outside the graph: it shares this tensor's memory and
-        does not require grad, as ``torch.Tensor.data`` (``.numpy()`` gives the ndarray)."""
-        return Tensor(self.array)
-
-    @data.setter
-    def data(self, value):
-        value = as_array(value)
-        if value.shape != self.array.shape:
-            raise ValueError(f"data: a value of shape {value.shape} cannot replace the data of a tensor of "
-                             f"shape {self.shape}")
-        self.array = value.astype(self.array.dtype, copy=False)
-
+    # ----- attributes (.grad and .data: tensor_inplace.py) -----
     @property
     def shape(self):
         """The shape, a tuple of ints (``torch.Size`` is a tuple too)."""
@@ -147,7 +122,7 @@ class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node)
 
     def __repr__(self):
         prefix = "tensor("
-        body = np.array2string(self.array, separator=", ", prefix=prefix, precision=4, threshold=200, edgeitems=3)
+        body = array_text(self.array, prefix)
         extras = []
         if self.array.dtype not in (get_default_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self.array.dtype}")
@@ -174,9 +149,9 @@ class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node)
         return self
 
     def register_hook(self, hook):
-        """Call ``hook(grad)`` with this tensor's gradient (an ndarray) during backward,
-        before it reaches ``.grad`` or the tensor's inputs; a returned array replaces
-        the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
+        """Call ``hook(grad)`` with this tensor's gradient (a tensor) during backward,
+        before it reaches ``.grad`` or the tensor's inputs; a returned tensor (or array)
+        replaces the gradient. Returns a handle whose ``remove()`` unregisters the hook."""
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad, so it gets no gradient")
         if self._hooks is None:
@@ -197,10 +172,6 @@ class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, Node)
             raise TypeError(f"requires_grad: only floating-point tensors can require grad, this one is {self.dtype}")
         self.requires_grad = bool(requires_grad)
         return self
-
-    def detach(self):
-        """A new leaf tensor sharing this one's data, outside the graph."""
-        return Tensor(self.array)
 
     def clone(self):
         """A copy of the data that stays in the graph."""

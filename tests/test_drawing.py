@@ -147,7 +147,7 @@ def test_data_and_gradient_summaries():
     loss = small_graph()
     before = mg.draw_graph(loss, show_data=True, show_grad=True).source
     assert label(before, "t1") == "w|(3,) float32|data: mean 2, std 0.82, max abs 3"
-    loss.backward()
+    loss.backward(retain_graph=True)
     after = mg.draw_graph(loss, show_data=True, show_grad=True).source
     assert label(after, "t0").startswith("x|(2, 3) float32|data: mean 3.5")
     assert "|grad: mean " in label(after, "t0") and "max abs " in label(after, "t0")
@@ -228,11 +228,20 @@ def test_the_lecture_graph_shows_the_lecture_names():
     assert set(t) | set(params) | {"Xb", "Yb"} <= names
 
 
-def test_the_graph_can_be_drawn_after_backward():
+def test_the_graph_can_be_drawn_after_backward_with_retain_graph():
     loss = small_graph()
     before = mg.draw_graph(loss).source
-    loss.backward()
+    loss.backward(retain_graph=True)
     assert mg.draw_graph(loss).source == before
+
+
+def test_a_graph_freed_by_backward_is_drawn_up_to_where_it_was_freed_saying_why():
+    loss = small_graph()
+    loss.backward()
+    source = mg.draw_graph(loss).source
+    assert sorted(nodes(source)) == ["op0", "t0"]  # the loss and the op that made it
+    assert "inputs freed by backward();\\nuse retain_graph=True to draw them" in nodes(source)["op0"]
+    assert 'tooltip="inputs freed by backward(); use retain_graph=True to draw them"' in source
 
 
 # ----- rendering -----

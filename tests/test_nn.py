@@ -78,7 +78,7 @@ def test_zero_grad_resets_every_parameter():
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
     for p in net.parameters():
-        assert p.grad is not None and p.grad.shape == p.shape and not p.grad.any()
+        assert p.grad is not None and p.grad.shape == p.shape and not p.grad.numpy().any()
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
 

@@ -166,7 +166,7 @@ def test_zero_grad():
         p.grad = g
     opt.zero_grad(set_to_none=False)
     for p in params:
-        assert p.grad is not None and p.grad.shape == p.shape and not p.grad.any()
+        assert p.grad is not None and p.grad.shape == p.shape and not p.grad.numpy().any()
     opt.zero_grad()
     assert all(p.grad is None for p in params)
 

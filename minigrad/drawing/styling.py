@@ -7,7 +7,7 @@ from ..tensor import Tensor
 from .labels import escape, op_lines, plain_label, record_label, shape_text, value_summary
 from .render import Drawing
 
-__all__ = ["CLUSTER_FILLS", "FONT", "HIGHLIGHT", "NAMED", "NODE_DEFAULTS", "STYLES", "UNNAMED", "emit"]
+__all__ = ["CLUSTER_FILLS", "FONT", "FREED_NOTE", "HIGHLIGHT", "NAMED", "NODE_DEFAULTS", "STYLES", "UNNAMED", "emit"]
 
 FONT = "Helvetica"
 
@@ -27,6 +27,8 @@ HIGHLIGHT = dict(fillcolor="#f8cecc", color="#cc0000", fontcolor="#990000", penw
 NAMED = dict(fontsize="13")
 UNNAMED = dict(fontsize="9", fontcolor="#555555", color="#999999")
 CLUSTER_FILLS = ("#f5f7fb", "#e9eef7")  # alternate with depth, so nested modules stand apart
+# on an op whose inputs backward() released: the drawing stops there, and says why
+FREED_NOTE = ["inputs freed by backward();", "use retain_graph=True to draw them"]
 
 
 def emit(plan, show_data, show_grad, rankdir, highlights):
@@ -63,6 +65,8 @@ def _look(plan, node, show_data, show_grad, rankdir, mark=None):
     summary, tooltip = mark or (None, None)
     extra = [summary] if summary else []
     if node.kind == "op":
+        if node.subject.graph_freed:
+            extra, tooltip = FREED_NOTE + extra, tooltip or " ".join(FREED_NOTE)
         label = plain_label(op_lines(node.subject) + extra)
     elif node.kind == "module":
         label = plain_label(_module_lines(plan, node) + extra)
@@ -76,7 +80,7 @@ def _look(plan, node, show_data, show_grad, rankdir, mark=None):
         if show_data:
             fields.append(value_summary("data", array))
         if show_grad and isinstance(subject, Tensor) and subject.grad is not None:
-            fields.append(value_summary("grad", subject.grad))
+            fields.append(value_summary("grad", subject.grad.numpy()))
         label = record_label(fields + extra, rankdir)
     if mark:
         look.update(HIGHLIGHT)

@@ -7,11 +7,13 @@ from collections import OrderedDict
 import numpy as np
 
 from .. import functional as F
-from ..creation import draw, rand
+from ..creation import rand
+from ..random import draw
 from ..dtypes import float64, get_default_dtype
-from ..engine import ops
+from ..engine import mark_written, ops
 from ..state import current
 from ..tensor import Tensor
+from ..tensor_inplace import reset_gradients
 
 __all__ = ["Parameter", "Module", "Linear", "Embedding", "Flatten", "Identity", "Dropout"]
 
@@ -126,9 +128,8 @@ class Module:
         return self._named_tensors(lambda module, name, value: name in module.__dict__.get("_buffer_names", ()))
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients of all parameters (to None, or to zeros)."""
-        for p in self.parameters():
-            p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.array)
+        """Reset the gradients of all parameters (to None, or to zeros in place)."""
+        reset_gradients(self.parameters(), set_to_none)
 
     def train(self, mode=True):
         """Set training mode (batch statistics in BatchNorm) here and below; returns self."""
@@ -171,6 +172,7 @@ class Module:
                 raise ValueError(f"load_state_dict: {name} has shape {value.shape} in the state dict "
                                  f"but {target.shape} in the model")
             target.array[...] = value
+            mark_written(target)
         return self
 
     def __repr__(self):

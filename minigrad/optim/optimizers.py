@@ -1,14 +1,18 @@
-"""Optimisers, as in ``torch.optim``: they update ``p.array`` in place from ``p.grad``."""
+"""Optimisers, as in ``torch.optim``: they update ``p.array`` in place from the gradient
+array (the one behind ``p.grad``), and bump the parameter's version once per step."""
 
 import numpy as np
+
+from ..engine import mark_written
+from ..tensor_inplace import reset_gradients
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "gradient_of"]
 
 
 def gradient_of(p):
-    """``p``'s gradient as an ndarray, or None: the one place the optimisers read ``.grad``
-    (a call per parameter costs less than building a list of pairs)."""
-    return p.grad
+    """``p``'s gradient as an ndarray, or None: the one place the optimisers read the
+    gradient (a call per parameter costs less than building a list of pairs)."""
+    return p._grad
 
 
 def _check_at_least(value, low, description):
@@ -41,10 +45,9 @@ class Optimizer:
             group["lr"] = value
 
     def zero_grad(self, set_to_none=True):
-        """Reset the gradients of all parameters (to None, or to zeros)."""
+        """Reset the gradients of all parameters (to None, or to zeros in place)."""
         for group in self.param_groups:
-            for p in group["params"]:
-                p.grad = None if set_to_none or p.grad is None else np.zeros_like(p.array)
+            reset_gradients(group["params"], set_to_none)
 
     def step(self):
         """Update every parameter that has a gradient."""
@@ -53,6 +56,7 @@ class Optimizer:
                 grad = gradient_of(p)
                 if grad is not None:
                     self._update(p, grad, group)
+                    mark_written(p)
 
     def _state(self, p):
         """The optimiser's state for ``p`` (a dict, empty at first)."""

@@ -90,7 +90,10 @@ def copy(self):
 
 
 def cast(self, dtype):
-    return self.astype(dtype), lambda grad: grad.astype(self.dtype)
+    # the rules below keep only what they need of self (a shape, a dtype): backward's version
+    # check then knows that a later in-place change of self does not matter to them
+    original = self.dtype
+    return self.astype(dtype), lambda grad: grad.astype(original)
 
 
 # ----- matrix product -----
@@ -111,7 +114,8 @@ def sum(self, dim, keepdim):
     # bools and ints are counted in int64, as in PyTorch
     total = np.add.reduce(self, axis=dim, keepdims=keepdim) if self.dtype.kind == "f" else \
         np.sum(self, axis=dim, keepdims=keepdim)
-    return total, lambda grad: sum_backward(grad, self.shape, dim, keepdim)
+    shape = self.shape
+    return total, lambda grad: sum_backward(grad, shape, dim, keepdim)
 
 
 def max(self, dim=None, indices=None, keepdim=False):
@@ -127,7 +131,8 @@ def min(self, dim=None, indices=None, keepdim=False):
 # ----- shape -----
 
 def view(self, shape):
-    return self.reshape(shape), lambda grad: grad.reshape(self.shape)
+    original = self.shape
+    return self.reshape(shape), lambda grad: grad.reshape(original)
 
 
 def permute(self, dims):
@@ -136,7 +141,8 @@ def permute(self, dims):
 
 
 def getitem(self, index):
-    return self[index], lambda grad: index_backward(grad, self.shape, self.dtype, index)
+    shape, dtype = self.shape, self.dtype
+    return self[index], lambda grad: index_backward(grad, shape, dtype, index)
 
 
 def cat(*tensors, dim):

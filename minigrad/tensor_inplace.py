@@ -1,0 +1,254 @@
+"""Tensor methods that write a tensor's memory, and the tensors that share it: ``.grad``,
+``.data``, ``detach()``, the in-place ops (``+=``, ``add_``, ``x[i] = v``, ...) and the version
+counter backward reads to refuse gradients computed from overwritten arrays.
+
+In-place ops are not recorded in the graph: they work on tensors that do not require grad
+and, inside ``no_grad``, on leaves (an optimiser's update). Each one bumps the version
+counter shared by every tensor viewing the memory it writes (engine.mark_written).
+"""
+
+import numpy as np
+
+from . import arguments
+from .dtypes import as_array, get_default_dtype
+from .engine import Node, leaf, mark_written, share_version
+from .random import draw
+from .state import current
+
+__all__ = ["InplaceMethods", "reset_gradients"]
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating, PyTorch's categories
+_TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
+                "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
+_VIEW_OPS = ("getitem", "view", "permute")  # x[0] += 1 on a leaf writes the leaf through a view
+def reset_gradients(params, set_to_none):
+    """``zero_grad`` of the optimisers and of nn.Module: each gradient to None, or to zeros
+    in place (the same ``.grad`` tensor, as PyTorch's set_to_none=False)."""
+    for p in params:
+        if set_to_none:
+            p.grad = None
+        elif p.grad is not None:
+            p.grad.zero_()
+
+
+def _torch_name(dtype):
+    return _TORCH_NAMES.get(np.dtype(dtype).name, str(dtype))
+
+
+def _operand_dtype(value):
+    """The dtype that ``value`` takes part in type promotion with (Python numbers as PyTorch)."""
+    if isinstance(value, (np.ndarray, np.generic)):
+        return value.dtype
+    if isinstance(value, bool):
+        return np.dtype(bool)
+    if isinstance(value, int):
+        return np.dtype(np.int64)
+    if isinstance(value, float):
+        return get_default_dtype()
+    raise TypeError(f"expected a tensor or a number, got {type(value).__name__}")
+
+
+class InplaceMethods:
+    """Gradients, data and in-place ops of Tensor."""
+
+    __slots__ = ()
+
+    # ----- the tensors that share this one's memory -----
+    @property
+    def grad(self):
+        """The accumulated gradient: None, or a tensor of this tensor's shape and dtype (the
+        same tensor object as long as backward adds into the same array, as in PyTorch)."""
+        grad = self._grad
+        if grad is None:
+            return None
+        wrapper = self._grad_tensor
+        if wrapper is None or wrapper.array is not grad:
+            wrapper = self._grad_tensor = leaf(grad)
+        return wrapper
+
+    @grad.setter
+    def grad(self, value):
+        if value is None:
+            self._grad = self._grad_tensor = None
+            return
+        array = as_array(value)
+        if array.shape != self.array.shape:
+            raise ValueError(f"grad: a gradient of shape {array.shape} cannot be set on a tensor of shape {self.shape}")
+        self._grad = array.astype(self.array.dtype, copy=False)
+        self._grad_tensor = value if isinstance(value, Node) and value.array is self._grad else None
+
+    @property
+    def data(self):
+        """The same values as a tensor outside the graph: it shares this tensor's memory (and
+        version counter) and does not require grad, as ``torch.Tensor.data``."""
+        return self.detach()
+
+    @data.setter
+    def data(self, value):
+        array = as_array(value)
+        if array is self.array:  # `t.data += x` assigns back the tensor it changed in place
+            return
+        if array.shape != self.array.shape:
+            raise ValueError(f"data: a value of shape {array.shape} cannot replace the data of a tensor of "
+                             f"shape {self.shape}")
+        self.array = array.astype(self.array.dtype, copy=False)
+        self._version_counter = None  # new memory, a new counter (or the value's, when shared)
+        if isinstance(value, Node) and value.array is self.array:
+            share_version(self, value)
+
+    def detach(self):
+        """A new leaf tensor sharing this one's data and version counter, outside the graph."""
+        alias = leaf(self.array)
+        share_version(alias, self)
+        return alias
+
+    @property
+    def version(self):
+        """How many in-place writes this tensor's memory has had (through any tensor viewing
+        it, ``.data`` and optimiser steps included); not writes through ``.numpy()``."""
+        counter = self._version_counter
+        return 0 if counter is None else counter.version
+
+    _version = version  # PyTorch's name
+
+    # ----- checks -----
+    def _check_writable(self, name, spelling):
+        """In-place ops are not recorded: refuse them where backward would need them."""
+        if not self.requires_grad or not current.get().grad_enabled:
+            return
+        if self.is_leaf:
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+        source = self._inputs[0] if self._inputs else None
+        if self._op in _VIEW_OPS and isinstance(source, Node) and source.is_leaf and source.requires_grad:
+            # x[i] += v on a leaf: PyTorch refuses the view, or (a copy) the write back into the leaf
+            view = "a view of " if np.may_share_memory(self.array, source.array) else ""
+            raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place operation.")
+        raise RuntimeError(f"{name}: this tensor requires grad (made by {self._op}) and minigrad does not record "
+                           f"in-place ops, so its gradient would be wrong; write it out of place: {spelling}")
+
+    def _operand(self, value, name, floating=False):
+        """``value`` as an array or Python number, once its type may be written into this
+        tensor: a floating result cannot go into an integer tensor, as in PyTorch."""
+        if isinstance(value, Node):
+            value = value.array
+        elif isinstance(value, (list, tuple)):
+            value = as_array(value)
+        dtype, mine = _operand_dtype(value), self.array.dtype
+        result = dtype if _KIND_RANK[dtype.kind] > _KIND_RANK[mine.kind] else mine
+        if floating and result.kind != "f":
+            result = get_default_dtype()
+        if _KIND_RANK[result.kind] > _KIND_RANK[mine.kind]:
+            raise RuntimeError(f"{name}: result type {_torch_name(result)} can't be cast to the desired output "
+                               f"type {_torch_name(mine)}")
+        return value
+
+    def _written(self):
+        mark_written(self)
+        return self
+
+    # ----- in-place arithmetic -----
+    def _update(self, ufunc, other, name, spelling, floating=False):
+        """``self = ufunc(self, other)`` in this tensor's memory, broadcasting ``other``."""
+        self._check_writable(name, spelling)
+        value = self._operand(other, name, floating)
+        try:
+            with np.errstate(all="ignore"):  # as PyTorch: inf and nan, no warning
+                ufunc(self.array, value, out=self.array, casting="unsafe")
+        except ValueError:
+            raise RuntimeError(f"{name}: output with shape {self.shape} doesn't match the broadcast shape "
+                               f"{np.broadcast_shapes(self.shape, np.shape(value))}") from None
+        return self._written()
+
+    def _scaled(self, other, alpha, name):
+        if alpha == 1:
+            return other
+        if isinstance(alpha, float) and self.array.dtype.kind != "f":
+            raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a floating point number.")
+        return (other.array if isinstance(other, Node) else other) * alpha
+
+    def __iadd__(self, other):
+        return self._update(np.add, other, "+=", "y = y + other")
+
+    def __isub__(self, other):
+        return self._update(np.subtract, other, "-=", "y = y - other")
+
+    def __imul__(self, other):
+        return self._update(np.multiply, other, "*=", "y = y * other")
+
+    def __itruediv__(self, other):
+        return self._update(np.true_divide, other, "/=", "y = y / other", floating=True)
+
+    def add_(self, other, alpha=1):
+        """``self += alpha * other``, in place; returns the tensor."""
+        return self._update(np.add, self._scaled(other, alpha, "add_"), "add_", "y = y + other")
+
+    def sub_(self, other, alpha=1):
+        """``self -= alpha * other``, in place; returns the tensor."""
+        return self._update(np.subtract, self._scaled(other, alpha, "sub_"), "sub_", "y = y - other")
+
+    def mul_(self, other):
+        """``self *= other``, in place; returns the tensor."""
+        return self._update(np.multiply, other, "mul_", "y = y * other")
+
+    def div_(self, other):
+        """``self /= other``, in place; returns the tensor."""
+        return self._update(np.true_divide, other, "div_", "y = y / other", floating=True)
+
+    def clamp_(self, min=None, max=None):
+        """Limit every element to [min, max] (either may be None), in place."""
+        if min is None and max is None:
+            raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
+        self._check_writable("clamp_", "y = y.clamp(min, max)")
+        low, high = (None if bound is None else self._operand(bound, "clamp_") for bound in (min, max))
+        np.clip(self.array, low, high, out=self.array, casting="unsafe")
+        return self._written()
+
+    # ----- filling -----
+    def zero_(self):
+        """Set every element to 0, in place; returns the tensor."""
+        return self.fill_(0)
+
+    def fill_(self, value):
+        """Set every element to ``value`` (a number or a one-element tensor), in place."""
+        self._check_writable("fill_", "y = torch.full_like(y, value)")
+        self.array.fill(value.item() if isinstance(value, Node) else value)
+        return self._written()
+
+    def copy_(self, src):
+        """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
+        self._check_writable("copy_", "y = src.clone()")
+        try:
+            np.copyto(self.array, src.array if isinstance(src, Node) else as_array(src), casting="unsafe")
+        except ValueError as error:
+            raise RuntimeError(f"copy_: {error} (this tensor has shape {self.shape})") from None
+        return self._written()
+
+    def _fill_random(self, kind, name, generator, a, b):
+        if self.array.dtype.kind != "f":
+            raise TypeError(f"{name}: only floating-point tensors can be filled with {kind} numbers, not {self.dtype}")
+        self._check_writable(name, f"y = torch.{'randn' if kind == 'normal' else 'rand'}(shape)")
+        self.array[...] = draw(kind, name, generator, self.array.shape, self.array.dtype, a, b)
+        return self._written()
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        """Fill with normal numbers (PyTorch's for a ``minigrad.Generator``), in place."""
+        return self._fill_random("normal", "normal_", generator, mean, std)
+
+    def uniform_(self, a=0.0, b=1.0, *, generator=None):
+        """Fill with uniform numbers on [a, b) (PyTorch's for a ``minigrad.Generator``), in place."""
+        return self._fill_random("uniform", "uniform_", generator, a, b)
+
+    # ----- index assignment -----
+    def __setitem__(self, key, value):
+        """``x[key] = value`` with any index ``x[key]`` takes; ``value`` is broadcast and
+        converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
+        self._check_writable("index assignment", "build y out of place (torch.cat, torch.stack, or a mask: "
+                                                 "y = y * (1 - mask) + value * mask)")
+        index = arguments.index(key)
+        array = value.array if isinstance(value, Node) else value
+        try:
+            self.array[index] = array
+        except (IndexError, ValueError) as error:
+            raise type(error)(f"index assignment: {error} (tensor shape {self.shape}, value shape "
+                              f"{np.shape(array)})") from None
+        mark_written(self)

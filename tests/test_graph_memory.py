@@ -1,0 +1,130 @@
+"""Graphs that free what they no longer need: outputs no backward can walk keep no inputs,
+backward() without retain_graph releases what it walked, and a kept loss then holds
+almost nothing. Freed by reference counting alone: no cycles for the garbage collector."""
+
+import gc
+import tracemalloc
+import weakref
+from contextlib import contextmanager
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+import minigrad.functional as F
+import lecture  # examples/, on the path (conftest.py)
+
+
+@contextmanager
+def no_garbage_collector():
+    """Whatever dies inside dies by reference counting: a cycle would keep it alive."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+def test_backward_releases_the_intermediates_of_a_kept_loss():
+    with no_garbage_collector():
+        x = mg.randn(4, 3, requires_grad=True)
+        h = (x * 2).tanh()
+        loss = (h * h).sum()
+        intermediate = weakref.ref(h)
+        del h
+        assert intermediate() is not None  # the graph keeps it until backward
+        loss.backward()
+        assert intermediate() is None
+        assert loss.graph_freed and loss.inputs == () and loss.op_params is None and loss.op == "sum"
+        assert x.grad is not None and not x.graph_freed
+
+
+def test_retain_graph_keeps_the_graph_for_another_backward():
+    with no_garbage_collector():
+        x = mg.randn(3, requires_grad=True)
+        h = x.exp()
+        loss = h.sum()
+        intermediate = weakref.ref(h)
+        del h
+        loss.backward(retain_graph=True)
+        assert intermediate() is not None and not loss.graph_freed
+        loss.backward()
+        assert intermediate() is None
+    np.testing.assert_allclose(x.grad.numpy(), 2 * np.exp(x.numpy()), rtol=1e-6)
+
+
+def test_a_second_backward_through_a_freed_graph_says_so():
+    x = mg.randn(3, requires_grad=True)
+    loss = (x * x).sum()
+    loss.backward()
+    with pytest.raises(RuntimeError, match="already freed by an earlier backward"):
+        loss.backward()
+
+
+@pytest.mark.parametrize("where", ["no_grad", "nothing requires grad", "integer result"])
+def test_outputs_outside_the_graph_keep_no_inputs(where):
+    with no_garbage_collector():
+        x = mg.randn(5, requires_grad=where != "nothing requires grad")
+        if where == "no_grad":
+            with mg.no_grad():
+                h = x * 2
+                out = h.exp()
+        elif where == "integer result":
+            h = x * 2
+            out = (h > 0).long().sum()
+        else:
+            h = x * 2
+            out = h.exp()
+        intermediate = weakref.ref(h)
+        del h
+        assert not out.requires_grad and out.is_leaf and out.op is None and out.inputs == ()
+        if where != "integer result":
+            assert intermediate() is None
+
+
+def test_detect_anomaly_keeps_the_inputs_it_reads():
+    with mg.detect_anomaly():
+        x = mg.randn(3)
+        y = x.exp()
+    assert y.op == "exp" and y.inputs == (x,)
+
+
+def test_the_training_loop_leaves_no_cycles():
+    model = mg.nn.Sequential(mg.nn.Linear(3, 8), mg.nn.BatchNorm1d(8), mg.nn.Tanh(), mg.nn.Linear(8, 2))
+    optimizer = mg.optim.SGD(model.parameters(), lr=0.1)
+    x, y = mg.randn(16, 3), mg.tensor(np.arange(16) % 2)
+    with no_garbage_collector():
+        for _ in range(2):
+            optimizer.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            optimizer.step()
+        assert gc.collect() == 0
+
+
+def held_after_backward(make_loss):
+    """Bytes still allocated, after backward and with the gradients dropped, by what
+    ``make_loss`` made and the loss it returns keeps."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        loss = make_loss()
+        loss.backward()
+        return tracemalloc.get_traced_memory()[0] - before, loss
+    finally:
+        tracemalloc.stop()
+
+
+def test_a_kept_loss_of_the_lecture_step_holds_a_few_kilobytes():
+    rng = np.random.default_rng(0)
+    model = lecture.MLP(27, generator=rng)
+    params = lecture.lecture_parameters(model)
+    Xb, Yb = rng.integers(0, 27, (32, 3)), rng.integers(0, 27, 32)
+    for p in params.values():  # the gradients exist before: only what the loss keeps is counted
+        p.grad = np.zeros(p.shape, p.dtype)
+    held, loss = held_after_backward(lambda: F.cross_entropy(model(Xb), Yb))
+    assert held < 16 * 1024, held  # it held about 90 KB of intermediates before backward freed them
+    held, loss = held_after_backward(lambda: lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"])
+    assert held < 16 * 1024, held  # and about 250 KB through the lecture's 20 small ops
