@@ -175,7 +175,14 @@ def _saves(saved, array):
 
 def _check_versions(node):
     """Raise if an array that ``node``'s op saved for the gradients backward is about to
-    compute (its inputs', or its output's) was written in place after the op was made."""
+    compute (its inputs', or its output's) was written in place after the op was made, or
+    if an input was changed by a recorded in-place op after this op used it (it now stands
+    for the new value: its history no longer leads to what this op saw)."""
+    for inp in node._inputs:
+        if isinstance(inp, Node) and inp._seq > node._seq:
+            raise RuntimeError(f"backward: {node._op} used {_describe(inp)} before an in-place {inp._op} changed "
+                               f"it, so its gradient cannot go back through the new value; change it out of "
+                               f"place (y = y + v) or call backward() before changing it")
     saved = []
     for inp, grad_fn in zip(node._inputs, node._grad_fns):
         if isinstance(inp, Node) and inp.requires_grad:

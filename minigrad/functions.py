@@ -1,5 +1,7 @@
 """``mg.tanh(x)`` and friends, as in torch: Tensor methods as functions of the tensor."""
 
+import numpy as np
+
 from .engine import Node
 from .tensor import Tensor
 
@@ -13,7 +15,7 @@ __all__ = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean"
            "logical_not", "logical_and", "logical_or", "logical_xor", "neg", "negative",
            "std_mean", "var_mean", "cumsum", "cumprod", "prod", "logcumsumexp", "any", "all",
            "isclose", "allclose", "equal", "flip", "roll", "tril", "triu", "gather", "take_along_dim",
-           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten"]
+           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten", "unbind", "histogram"]
 
 
 def _function(name):
@@ -132,6 +134,7 @@ split = _function("split")
 chunk = _function("chunk")
 movedim = _function("movedim")
 unflatten = _function("unflatten")
+unbind = _function("unbind")
 
 
 def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
@@ -142,3 +145,13 @@ def std_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
 def var_mean(input, dim=None, unbiased=True, keepdim=False, *, correction=None):
     """``(input.var(...), input.mean(...))`` over the same dims, as ``torch.var_mean``."""
     return input.var(dim, unbiased, keepdim, correction=correction), input.mean(dim, keepdim)
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
+    """``(hist, bin_edges)`` of ``input``'s values in ``bins`` equal bins over ``range`` (its
+    min and max by default), as ``torch.histogram``; no gradient."""
+    values = input.numpy().astype(np.float64).reshape(-1)
+    low, high = range if range is not None else (values.min(), values.max()) if values.size else (0.0, 0.0)
+    weights = None if weight is None else np.asarray(weight).astype(np.float64).reshape(-1)
+    hist, edges = np.histogram(values, bins=bins, range=(low, high), weights=weights, density=density)
+    return Tensor(hist.astype(input.dtype)), Tensor(edges.astype(input.dtype))

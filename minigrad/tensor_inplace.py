@@ -2,16 +2,18 @@
 ``.data``, ``detach()``, the in-place ops (``+=``, ``add_``, ``x[i] = v``, ...) and the version
 counter backward reads to refuse gradients computed from overwritten arrays.
 
-In-place ops are not recorded in the graph: they work on tensors that do not require grad
-and, inside ``no_grad``, on leaves (an optimiser's update). Each one bumps the version
-counter shared by every tensor viewing the memory it writes (engine.mark_written).
+In-place ops work on tensors that do not require grad and, inside ``no_grad``, on leaves
+(an optimiser's update). On an op's output that requires grad, arithmetic and index
+assignment are recorded, as PyTorch records them (``self.out += self.bias``,
+``dlogits[range(n), Yb] -= 1`` in the lectures). Each one bumps the version counter
+shared by every tensor viewing the memory it writes (engine.mark_written).
 """
 
 import numpy as np
 
 from . import arguments
 from .dtypes import as_array, get_default_dtype
-from .engine import Node, leaf, mark_written, share_version
+from .engine import Node, leaf, mark_written, ops, share_version
 from .random import draw
 from .state import current
 
@@ -21,6 +23,12 @@ _KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2}  # bool < integer < floating, PyTo
 _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int8": "Char", "int16": "Short",
                 "int32": "Int", "int64": "Long", "uint8": "Byte", "bool": "Bool"}
 _VIEW_OPS = ("getitem", "view", "permute")  # x[0] += 1 on a leaf writes the leaf through a view
+# what a recorded in-place op moves from its result into the tensor it changes
+_HISTORY = ("array", "requires_grad", "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "_version_counter")
+_OUT_OF_PLACE = {np.add: lambda a, b: a + b, np.subtract: lambda a, b: a - b, np.multiply: lambda a, b: a * b,
+                 np.true_divide: lambda a, b: a / b}
+
+
 def reset_gradients(params, set_to_none):
     """``zero_grad`` of the optimisers and of nn.Module: each gradient to None, or to zeros
     in place (the same ``.grad`` tensor, as PyTorch's set_to_none=False)."""
@@ -46,6 +54,20 @@ def _operand_dtype(value):
     if isinstance(value, float):
         return get_default_dtype()
     raise TypeError(f"expected a tensor or a number, got {type(value).__name__}")
+
+
+def _repoint(root, tensor, old):
+    """In the graph of ``root`` made since ``tensor``, the ops that took ``tensor`` took the
+    value it had, ``old``: the part of ``x[i] -= v`` (``x[i]``) that read x before the write."""
+    pending, seen = [root], set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen or node._seq < tensor._seq:
+            continue
+        seen.add(id(node))
+        if any(inp is tensor for inp in node._inputs):
+            node._inputs = tuple(old if inp is tensor else inp for inp in node._inputs)
+        pending.extend(inp for inp in node._inputs if isinstance(inp, Node))
 
 
 class InplaceMethods:
@@ -112,10 +134,12 @@ class InplaceMethods:
     _version = version  # PyTorch's name
 
     # ----- checks -----
-    def _check_writable(self, name, spelling):
-        """In-place ops are not recorded: refuse them where backward would need them."""
+    def _in_graph(self, name, spelling):
+        """True when this in-place op must be recorded: the tensor is an op's output that
+        requires grad, and grad mode is on. Raises PyTorch's error for a leaf that requires grad
+        (and a view of one), and a clear one where minigrad cannot record the op."""
         if not self.requires_grad or not current.get().grad_enabled:
-            return
+            return False
         if self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         source = self._inputs[0] if self._inputs else None
@@ -123,8 +147,28 @@ class InplaceMethods:
             # x[i] += v on a leaf: PyTorch refuses the view, or (a copy) the write back into the leaf
             view = "a view of " if np.may_share_memory(self.array, source.array) else ""
             raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place operation.")
-        raise RuntimeError(f"{name}: this tensor requires grad (made by {self._op}) and minigrad does not record "
-                           f"in-place ops, so its gradient would be wrong; write it out of place: {spelling}")
+        if spelling is not None:
+            raise RuntimeError(f"{name}: this tensor requires grad (made by {self._op}) and minigrad records only "
+                               f"arithmetic and index assignment in place; write it out of place: {spelling}")
+        return True
+
+    def _rebase(self, out_of_place, operand=None):
+        """Record ``self = out_of_place(old)`` where ``old`` holds this tensor's value and history,
+        as PyTorch records an in-place op on an op's output: this tensor object becomes the
+        op's result. The ops that used the old value keep it, and backward refuses to go
+        through them (their input now stands for the new value)."""
+        old = Node.__new__(type(self))
+        for slot in _HISTORY + ("label", "_hooks", "_retains_grad", "_grad", "_grad_tensor", "_origin"):
+            if hasattr(self, slot):
+                setattr(old, slot, getattr(self, slot))
+        old._hooks, old._retains_grad, old._grad, old._grad_tensor = None, False, None, None
+        if isinstance(operand, Node):
+            _repoint(operand, self, old)
+        new = out_of_place(old)
+        for slot in _HISTORY:
+            setattr(self, slot, getattr(new, slot))
+        self.array = self.array.astype(old.array.dtype, copy=False)
+        return self._written()
 
     def _operand(self, value, name, floating=False):
         """``value`` as an array or Python number, once its type may be written into this
@@ -148,9 +192,11 @@ class InplaceMethods:
 
     # ----- in-place arithmetic -----
     def _update(self, ufunc, other, name, spelling, floating=False):
-        """``self = ufunc(self, other)`` in this tensor's memory, broadcasting ``other``."""
-        self._check_writable(name, spelling)
+        """``self = ufunc(self, other)`` in this tensor's memory, broadcasting ``other``; on an
+        op's output, recorded as the out-of-place op."""
         value = self._operand(other, name, floating)
+        if self._in_graph(name, None):
+            return self._rebase(lambda old: _OUT_OF_PLACE[ufunc](old, other), other)
         try:
             with np.errstate(all="ignore"):  # as PyTorch: inf and nan, no warning
                 ufunc(self.array, value, out=self.array, casting="unsafe")
@@ -198,7 +244,7 @@ class InplaceMethods:
         """Limit every element to [min, max] (either may be None), in place."""
         if min is None and max is None:
             raise RuntimeError("clamp_: at least one of 'min' or 'max' must not be None")
-        self._check_writable("clamp_", "y = y.clamp(min, max)")
+        self._in_graph("clamp_", "y = y.clamp(min, max)")
         low, high = (None if bound is None else self._operand(bound, "clamp_") for bound in (min, max))
         np.clip(self.array, low, high, out=self.array, casting="unsafe")
         return self._written()
@@ -210,13 +256,13 @@ class InplaceMethods:
 
     def fill_(self, value):
         """Set every element to ``value`` (a number or a one-element tensor), in place."""
-        self._check_writable("fill_", "y = torch.full_like(y, value)")
+        self._in_graph("fill_", "y = torch.full_like(y, value)")
         self.array.fill(value.item() if isinstance(value, Node) else value)
         return self._written()
 
     def copy_(self, src):
         """Copy ``src`` (broadcast to this shape, converted to this dtype) into this tensor."""
-        self._check_writable("copy_", "y = src.clone()")
+        self._in_graph("copy_", "y = src.clone()")
         try:
             np.copyto(self.array, src.array if isinstance(src, Node) else as_array(src), casting="unsafe")
         except ValueError as error:
@@ -226,7 +272,7 @@ class InplaceMethods:
     def _fill_random(self, kind, name, generator, a, b):
         if self.array.dtype.kind != "f":
             raise TypeError(f"{name}: only floating-point tensors can be filled with {kind} numbers, not {self.dtype}")
-        self._check_writable(name, f"y = torch.{'randn' if kind == 'normal' else 'rand'}(shape)")
+        self._in_graph(name, f"y = torch.{'randn' if kind == 'normal' else 'rand'}(shape)")
         self.array[...] = draw(kind, name, generator, self.array.shape, self.array.dtype, a, b)
         return self._written()
 
@@ -242,9 +288,11 @@ class InplaceMethods:
     def __setitem__(self, key, value):
         """``x[key] = value`` with any index ``x[key]`` takes; ``value`` is broadcast and
         converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
-        self._check_writable("index assignment", "build y out of place (torch.cat, torch.stack, or a mask: "
-                                                 "y = y * (1 - mask) + value * mask)")
         index = arguments.index(key)
+        if self._in_graph("index assignment", None):
+            operand = value if isinstance(value, Node) else self._operand(value, "index assignment")
+            self._rebase(lambda old: ops.index_put(old, operand, index=index), operand)
+            return
         array = value.array if isinstance(value, Node) else value
         try:
             self.array[index] = array

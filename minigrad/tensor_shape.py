@@ -171,3 +171,8 @@ class ShapeMethods:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         size = self.shape[arguments.dim(dim, self.ndim, "chunk")]
         return self.split(max(-(-size // chunks), 1), dim)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim``, each without that dim (``torch.unbind``)."""
+        dim = arguments.dim(dim, self.ndim, "unbind")
+        return tuple(self[(slice(None),) * dim + (i,)] for i in range(self.shape[dim]))

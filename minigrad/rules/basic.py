@@ -5,11 +5,11 @@ batch_norm). The vocabulary is described in rules/__init__.py."""
 import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme_backward,
-                      index_backward, matmul_backward_other, matmul_backward_self, pow_backward_exponent,
+                      index_backward, index_put_backward_self, matmul_backward_other, matmul_backward_self, pow_backward_exponent,
                       pow_backward_self, quiet, stable_sigmoid, sum_backward)
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
-           "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "cat", "stack",
+           "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "index_put", "cat", "stack",
            "cross_entropy", "linear", "batch_norm"]
 
 
@@ -138,6 +138,14 @@ def view(self, shape):
 def permute(self, dims):
     inverse = sorted(range(len(dims)), key=dims.__getitem__)
     return self.transpose(dims), lambda grad: grad.transpose(inverse)
+
+
+def index_put(self, value, index):
+    """``self`` with ``value`` written at ``index`` (``x[index] = value`` on an op's output)."""
+    result = self.copy()
+    result[index] = value
+    return result, (lambda grad: index_put_backward_self(grad, index),
+                    lambda grad: grad[index])
 
 
 def getitem(self, index):

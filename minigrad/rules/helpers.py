@@ -16,7 +16,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 
 __all__ = ["quiet", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
            "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
-           "index_backward", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
+           "index_backward", "index_put_backward_self", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
            "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
            "reverse_cumsum", "prod_backward", "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward",
            "std_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
@@ -169,6 +169,14 @@ def index_backward(grad, shape, dtype, index):
     else:
         np.add.at(spread, index, grad)
     return spread
+
+
+def index_put_backward_self(grad, index):
+    """The upstream gradient, with 0 where ``index`` was overwritten (those elements of
+    self no longer reach the result)."""
+    kept = grad.copy()
+    kept[index] = 0
+    return kept
 
 
 def matmul_backward_self(grad, self, other):
