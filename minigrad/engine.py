@@ -15,6 +15,7 @@ saved was changed after the op was made.
 """
 
 import itertools
+import operator
 from bisect import bisect_right
 from types import SimpleNamespace
 
@@ -100,6 +101,11 @@ def _share_versions(out, args):
             return
 
 
+def _read_only(slot, doc):
+    """A read-only property giving the slot ``slot``: the graph's public surface."""
+    return property(operator.attrgetter(slot), doc=doc)
+
+
 class Node:
     """A tensor's place in the graph. Read-only from outside: ``op``, ``inputs``,
     ``op_params``, ``scope``, ``origin`` and ``is_leaf``."""
@@ -125,25 +131,13 @@ class Node:
         self._version_counter = None  # the Version shared with tensors viewing this memory, made when needed
         self._grad_tensor = None  # the Tensor that .grad returned, while it wraps _grad
 
-    @property
-    def op(self):
-        """The name of the op that made this tensor, or None for a tensor made by the user."""
-        return self._op
-
-    @property
-    def inputs(self):
-        """What the op that made this tensor took: its tensors and scalars, in order; () for a leaf."""
-        return self._inputs
-
-    @property
-    def op_params(self):
-        """The op's settings (a dict such as ``{"dim": (0,), "keepdim": True}``), or None for a leaf."""
-        return self._params
-
-    @property
-    def scope(self):
-        """The labels of the ``nn.Module`` calls under way when this tensor was made, outermost first."""
-        return self._scope
+    op = _read_only("_op", "The name of the op that made this tensor, or None for a tensor made by the user.")
+    inputs = _read_only("_inputs", "What the op that made this tensor took: its tensors and scalars, in order; "
+                                   "() for a leaf.")
+    op_params = _read_only("_params", "The op's settings (a dict such as ``{\"dim\": (0,), \"keepdim\": True}``), "
+                                      "or None for a leaf.")
+    scope = _read_only("_scope", "The labels of the ``nn.Module`` calls under way when this tensor was made, "
+                                 "outermost first.")
 
     @property
     def origin(self):

@@ -51,6 +51,14 @@ def _operand(value):
     return leaf(as_array(value))
 
 
+def _comparison(ufunc):
+    """A comparison operator: a bool tensor of ``ufunc`` on the two operands, no graph."""
+    def compare(self, other):
+        return self._binary(other, lambda a, b: leaf(ufunc(a.array, b.array if isinstance(b, Node) else b)))
+
+    return compare
+
+
 class MathMethods:
     """Element-wise math, mixed into Tensor."""
 
@@ -178,8 +186,7 @@ class MathMethods:
         """Element-wise self - floor(self / other) * other (the sign of ``other``, as Python's %)."""
         return self._binary(other, ops.remainder)
 
-    def __mod__(self, other):
-        return self.remainder(other)
+    __mod__ = remainder
 
     def __rmod__(self, other):
         return self._binary(other, ops.remainder, reverse=True)
@@ -188,33 +195,18 @@ class MathMethods:
         """Element-wise floor(self / other); not differentiable, as in PyTorch."""
         return self._binary(other, ops.floor_divide)
 
-    def __floordiv__(self, other):
-        return self.floor_divide(other)
+    __floordiv__ = floor_divide
 
     def __rfloordiv__(self, other):
         return self._binary(other, ops.floor_divide, reverse=True)
 
     # ----- comparisons and tests: bool tensors, no graph -----
-    def _compare(self, other, compare):
-        return self._binary(other, lambda a, b: leaf(compare(a.array, b.array if isinstance(b, Node) else b)))
-
-    def __eq__(self, other):
-        return self._compare(other, np.equal)
-
-    def __ne__(self, other):
-        return self._compare(other, np.not_equal)
-
-    def __lt__(self, other):
-        return self._compare(other, np.less)
-
-    def __le__(self, other):
-        return self._compare(other, np.less_equal)
-
-    def __gt__(self, other):
-        return self._compare(other, np.greater)
-
-    def __ge__(self, other):
-        return self._compare(other, np.greater_equal)
+    __eq__ = _comparison(np.equal)
+    __ne__ = _comparison(np.not_equal)
+    __lt__ = _comparison(np.less)
+    __le__ = _comparison(np.less_equal)
+    __gt__ = _comparison(np.greater)
+    __ge__ = _comparison(np.greater_equal)
 
     def isnan(self):
         """Element-wise: is the value NaN?"""
