@@ -259,9 +259,12 @@ class Run:
         if self.args.graph:
             return self.draw(Xtr[ix], Ytr[ix])
         seconds = self.train(Xtr, Ytr)
+        if self.losses:  # with --rng torch, the notebook's own first loss
+            print(f"loss at the first step {self.losses[0]:.4f}", file=self.out)
         calibrate_batchnorm(self.model, Xtr)
         args = self.args
         figures = {"steps": args.steps, "backward": args.backward, "train_seconds": round(seconds, 2),
+                   "first_loss": self.losses[0] if self.losses else None, "rng": args.rng,
                    "us_per_step": round(1e6 * seconds / args.steps, 1) if args.steps else None,
                    "train_loss": evaluate(self.model, Xtr, Ytr), "val_loss": evaluate(self.model, Xva, Yva),
                    "test_loss": evaluate(self.model, Xte, Yte)}

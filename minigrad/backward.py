@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .engine import FREED, Node, last_write, leaf, reduce_to_shape
+from .rules.helpers import quietly
 from .state import current
 
 __all__ = ["backward"]
@@ -23,7 +24,8 @@ __all__ = ["backward"]
 
 def backward(root, gradient=None, retain_graph=False):
     """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
-    _Walk(root, _seed(root, gradient), retain_graph).run()
+    # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
+    quietly(_Walk(root, _seed(root, gradient), retain_graph).run)
 
 
 def _seed(root, gradient):
@@ -74,41 +76,41 @@ class _Walk:
             if node._grad_fns is not None:
                 self.deliver(node, grad)
         for node in self.walked:
-            _free(node)
+            node._grad_fns, node._inputs, node._params = FREED, (), None
 
     def deliver(self, node, grad):
         """Hand each input of ``node``'s op its gradient, then free the op's saved arrays
         and its inputs (what a kept output would otherwise hold on to)."""
         if node._seq < self.last_write:
             _check_versions(node)
-        checks, accumulate = self.checks, self.accumulate  # locals: read on every input
+        checks, grads, accumulate, store = self.checks, self.grads, self.accumulate, self.store  # read per input
         for inp, grad_fn in zip(node._inputs, node._grad_fns):
-            if isinstance(inp, Node) and inp.requires_grad:
+            if grad_fn is not None:  # None for an input that does not require grad
                 input_grad = grad_fn(grad)
                 if input_grad.shape != inp.array.shape:
                     input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
                 for check in checks:
                     check(node, inp, input_grad)
-                accumulate(inp, input_grad)
+                if inp._grad_fns is None and not inp._hooks and not checks:
+                    store(inp, input_grad)  # a plain leaf: straight into .grad, no need to wait for the rest
+                elif inp in grads:
+                    accumulate(inp, input_grad)
+                else:  # its first gradient: it waits on the heap for the others
+                    if inp._grad_fns is FREED:
+                        raise _freed_graph_error(inp)
+                    grads[inp] = input_grad
+                    heappush(self.pending, (-inp._seq, inp))
         if self.retain_graph:
             return
         if checks:  # detect_anomaly draws the graph of a failed backward: free it only once done
             self.walked.append(node)
-        else:
-            _free(node)
+        else:  # what the op kept for backward: its gradient functions (and their arrays), inputs, settings
+            node._grad_fns, node._inputs, node._params = FREED, (), None
 
     def accumulate(self, inp, grad):
-        """Add ``grad`` to what ``inp`` has received so far."""
-        if inp._grad_fns is None and not inp._hooks and not self.checks:
-            self.store(inp, grad)  # a plain leaf: straight into .grad, no need to wait for the rest
-            return
-        previous = self.grads.get(inp)
-        if previous is None:
-            if inp._grad_fns is FREED:
-                raise _freed_graph_error(inp)
-            self.grads[inp] = grad
-            heappush(self.pending, (-inp._seq, inp))
-        elif inp in self.summed:
+        """Add ``grad`` to the gradient ``inp``, a tensor made by an op, has received so far."""
+        previous = self.grads[inp]
+        if inp in self.summed:
             previous += grad
         else:
             # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
@@ -131,12 +133,6 @@ class _Walk:
             grad = np.array(grad)
         self.handed_out.add(id(grad))
         tensor._grad = grad
-
-
-def _free(node):
-    """Release what ``node``'s op kept for backward: its gradient functions (and the arrays
-    they saved), its inputs and its settings."""
-    node._grad_fns, node._inputs, node._params = FREED, (), None
 
 
 def _describe(node):

@@ -16,7 +16,7 @@ saved was changed after the op was made.
 
 import itertools
 import operator
-from bisect import bisect_right
+from collections import deque
 from types import SimpleNamespace
 
 import numpy as np
@@ -52,11 +52,11 @@ class Version:
 
     def __init__(self):
         self.version = 0
-        self.writes = []
+        self.writes = deque(maxlen=Version.KEPT)
 
     def written_after(self, seq):
         """How many of the remembered writes came after node ``seq`` was made."""
-        return len(self.writes) - bisect_right(self.writes, seq)
+        return sum(1 for write in self.writes if write > seq)
 
 
 _last_write = -1  # the sequence number of the latest in-place write, anywhere
@@ -75,16 +75,15 @@ def _counter(node):
     return counter
 
 
-def mark_written(node):
-    """Record an in-place write of ``node``'s memory: bump the version it shares with every
-    tensor viewing that memory."""
+def mark_written(*nodes):
+    """Record an in-place write of each node's memory (all at once, as an optimiser's step):
+    bump the version it shares with every tensor viewing that memory."""
     global _last_write
-    counter = _counter(node)
     _last_write = _next_seq()
-    counter.version += 1
-    counter.writes.append(_last_write)
-    if len(counter.writes) > Version.KEPT:
-        del counter.writes[:-Version.KEPT]
+    for node in nodes:
+        counter = node._version_counter or _counter(node)
+        counter.version += 1
+        counter.writes.append(_last_write)  # a deque: the oldest falls out by itself
 
 
 def share_version(node, source):
@@ -177,6 +176,23 @@ def _shapes(args):
     return ", ".join(str(a.shape) if isinstance(a, Node) else repr(a) for a in args)
 
 
+def _unpack(args):
+    """The arrays of the inputs (numbers as they are), and which require grad: one plain
+    loop, which costs less than two comprehensions on a few items."""
+    arrays, needs = [], []
+    for a in args:
+        is_node = isinstance(a, Node)
+        arrays.append(a.array if is_node else a)
+        needs.append(is_node and a.requires_grad)
+    return arrays, needs
+
+
+def _needed(grad_fns, needs):
+    """The gradient functions of the inputs that require grad, None for the others: backward
+    calls only these."""
+    return tuple([fn if need else None for fn, need in zip(grad_fns, needs)])
+
+
 def primitive(name, rule):
     """``rule`` (arrays in, ``(result, grad_fns)`` out) as a function on tensors that
     records the op when an input requires grad. Only floating results carry gradients, as
@@ -194,12 +210,18 @@ def primitive(name, rule):
             elif len(args) == 2:
                 first, second = args
                 first_is_node, second_is_node = isinstance(first, Node), isinstance(second, Node)
-                requires_grad = (first_is_node and first.requires_grad) or (second_is_node and second.requires_grad)
+                needs = (first_is_node and first.requires_grad, second_is_node and second.requires_grad)
                 result, grad_fns = rule(first.array if first_is_node else first,
                                         second.array if second_is_node else second, **params)
+                requires_grad = needs[0] or needs[1]
+                if requires_grad and not (needs[0] and needs[1]):
+                    grad_fns = _needed(grad_fns, needs)
             else:
-                requires_grad = any([isinstance(a, Node) and a.requires_grad for a in args])
-                result, grad_fns = rule(*[a.array if isinstance(a, Node) else a for a in args], **params)
+                arrays, needs = _unpack(args)
+                result, grad_fns = rule(*arrays, **params)
+                requires_grad = any(needs)
+                if requires_grad and not all(needs):
+                    grad_fns = _needed(grad_fns, needs)
         except (ValueError, IndexError, TypeError) as error:
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
         if type(result) is not np.ndarray:
@@ -236,6 +258,8 @@ def reduce_to_shape(grad, shape, op_name):
     if extra >= 0:
         if extra:
             grad = np.add.reduce(grad, axis=tuple(range(extra)))
+            if grad.shape == shape:  # the common case: a bias added to every row
+                return grad
         stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
         if stretched:
             grad = np.add.reduce(grad, axis=stretched, keepdims=True)

@@ -73,8 +73,13 @@ class Module:
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
         label = self.__dict__.get("_scope_label") or type(self).__name__
-        # set and restored directly, not through a state.Mode: this runs on every module call
-        token = current.set(current.get().inside(label))
+        # set and restored directly, not through a state.Mode: this runs on every module call,
+        # so the modes inside it are made once for the modes around it (Modes never change)
+        outer, (cached_outer, cached_label, inner) = current.get(), self.__dict__.get("_inside", (None, None, None))
+        if cached_outer is not outer or cached_label != label:
+            inner = outer.inside(label)
+            object.__setattr__(self, "_inside", (outer, label, inner))
+        token = current.set(inner)
         try:
             return self.forward(*args, **kwargs)
         finally:
@@ -229,8 +234,9 @@ class Embedding(Module):
         data = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
-        # as unsigned integers negative indices are huge: one comparison catches both ends
-        if data.size and np.maximum.reduce(data.astype(np.uint64, copy=False), axis=None) >= self.num_embeddings:
+        # viewed as unsigned (no copy for int64), negative indices are huge: one reduction checks both ends
+        unsigned = data.view(np.uint64) if data.dtype == np.int64 else data.astype(np.uint64)
+        if data.size and np.maximum.reduce(unsigned, axis=None) >= self.num_embeddings:
             raise IndexError(f"Embedding: index out of range: indices of shape {data.shape} must lie in "
                              f"[0, {self.num_embeddings - 1}] for a table of {self.num_embeddings} rows")
         return ops.getitem(self.weight, index=data)  # weight[data], without re-checking the index

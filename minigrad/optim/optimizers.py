@@ -51,12 +51,14 @@ class Optimizer:
 
     def step(self):
         """Update every parameter that has a gradient."""
+        updated = []
         for group in self.param_groups:
             for p in group["params"]:
                 grad = gradient_of(p)
                 if grad is not None:
                     self._update(p, grad, group)
-                    mark_written(p)
+                    updated.append(p)
+        mark_written(*updated)
 
     def _state(self, p):
         """The optimiser's state for ``p`` (a dict, empty at first)."""

@@ -14,7 +14,7 @@ try:  # numpy 2 keeps its floating-point error state in a ContextVar: see docs/p
 except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, or a numpy that moved them)
     _error_state = None
 
-__all__ = ["quiet", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
+__all__ = ["quiet", "quietly", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
            "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
            "index_backward", "index_put_backward_self", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
            "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
@@ -33,7 +33,7 @@ def expand(array, shape):
     return view
 
 
-def _quietly(fn, *args, **kwargs):
+def quietly(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with numpy's floating-point warnings off."""
     if _error_state is None:  # pragma: no cover (numpy 1)
         with np.errstate(all="ignore"):
@@ -45,21 +45,22 @@ def _quietly(fn, *args, **kwargs):
         _error_state.reset(token)
 
 
-def _quiet_gradient(fn):
-    return None if fn is None else lambda grad: _quietly(fn, grad)
-
-
 def quiet(rule):
-    """The rule, and the gradient functions it returns, computed with numpy's floating-point
-    warnings off: inf and nan come out as in PyTorch, which prints no warning for them.
-    Cheaper than ``np.errstate`` (docs/performance.md, "quiet")."""
+    """The rule's forward computed with numpy's floating-point warnings off: inf and nan come
+    out as in PyTorch, which prints no warning for them. (Every gradient function runs
+    quietly too: backward walks the graph with the warnings off.) Cheaper than
+    ``np.errstate`` (docs/performance.md, "quiet")."""
+
+    if _error_state is None:  # pragma: no cover (numpy 1)
+        return functools.wraps(rule)(lambda *args, **params: quietly(rule, *args, **params))
 
     @functools.wraps(rule)
     def quiet_rule(*args, **params):
-        result, grad_fns = _quietly(rule, *args, **params)
-        if type(grad_fns) is tuple:
-            return result, tuple([_quiet_gradient(fn) for fn in grad_fns])
-        return result, _quiet_gradient(grad_fns)
+        token = _error_state.set(_IGNORE_ALL)  # quietly(), without its frame: this runs on every op
+        try:
+            return rule(*args, **params)
+        finally:
+            _error_state.reset(token)
 
     return quiet_rule
 
