@@ -214,8 +214,8 @@ def primitive(name, rule):
                 result, grad_fns = rule(first.array if first_is_node else first,
                                         second.array if second_is_node else second, **params)
                 requires_grad = needs[0] or needs[1]
-                if requires_grad and not (needs[0] and needs[1]):
-                    grad_fns = _needed(grad_fns, needs)
+                if requires_grad and not (needs[0] and needs[1]):  # a tensor with a number, or a constant
+                    grad_fns = (grad_fns[0] if needs[0] else None, grad_fns[1] if needs[1] else None)
             else:
                 arrays, needs = _unpack(args)
                 result, grad_fns = rule(*arrays, **params)
