@@ -255,14 +255,20 @@ def test_op(fn, inputs, options):
     check_op(fn, *inputs, **options)
 
 
-# binary ops on shapes Hypothesis makes up; the second operand of / is kept away from 0,
-# the base of ** positive
+# binary ops on shapes Hypothesis makes up; the second operand of / and atan2 is kept away
+# from 0, the base of ** positive
 BINARY = [
     pytest.param(lambda lib, a, b: a + b, normal, normal, id="add"),
     pytest.param(lambda lib, a, b: a - b, normal, normal, id="sub"),
     pytest.param(lambda lib, a, b: a * b, normal, normal, id="mul"),
     pytest.param(lambda lib, a, b: a / b, normal, nonzero, id="div"),
     pytest.param(lambda lib, a, b: a ** b, positive, normal, id="pow"),
+    pytest.param(lambda lib, a, b: lib.maximum(a, b), normal, normal, id="maximum"),
+    pytest.param(lambda lib, a, b: lib.minimum(a, b), normal, normal, id="minimum"),
+    pytest.param(lambda lib, a, b: lib.atan2(a, b), normal, nonzero, id="atan2"),
+    pytest.param(lambda lib, a, b: a.lerp(b, 0.25), normal, normal, id="lerp"),
+    pytest.param(lambda lib, a, b: a.clamp(max=b), normal, normal, id="clamp max tensor"),
+    pytest.param(lambda lib, a, b: lib.where(a > 0, a, b), normal, normal, id="where"),
 ]
 
 

@@ -7,8 +7,6 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import minigrad as mg
 from helpers import Uniform, case, check_op, functional, nonzero, normal, positive
@@ -148,24 +146,6 @@ def test_edge_values_match_torch_and_print_no_warning(fn, inputs, options):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         check_op(fn, *inputs, **options)
-
-
-BROADCASTING = [
-    pytest.param(lambda lib, a, b: lib.maximum(a, b), normal, normal, id="maximum"),
-    pytest.param(lambda lib, a, b: lib.minimum(a, b), normal, normal, id="minimum"),
-    pytest.param(lambda lib, a, b: lib.atan2(a, b), normal, nonzero, id="atan2"),
-    pytest.param(lambda lib, a, b: a.lerp(b, 0.25), normal, normal, id="lerp"),
-    pytest.param(lambda lib, a, b: a.clamp(max=b), normal, normal, id="clamp max tensor"),
-    pytest.param(lambda lib, a, b: lib.where(a > 0, a, b), normal, normal, id="where"),
-]
-
-
-@pytest.mark.parametrize("fn, first, second", BROADCASTING)
-@settings(max_examples=20, deadline=None, database=None)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
-def test_binary_op_broadcasts(fn, first, second, shapes):
-    a, b = shapes.input_shapes
-    check_op(fn, first(a), second(b))
 
 
 # ----- PyTorch's answers at the edges, measured with torch 2.13 and written out -----
