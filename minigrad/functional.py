@@ -5,7 +5,6 @@ import numpy as np
 
 from . import activations, losses
 from .activations import *  # noqa: F401,F403  (the names of activations.__all__)
-from .arguments import dims as normal_dims
 from .engine import ops
 from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
 from .tensor import Tensor

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import Uniform, case, check_op, functional, nonzero, normal, positive
+from helpers import Uniform, case, check_op, functional, nonzero, positive
 
 inf, nan = np.inf, np.nan
 unit = Uniform((3, 4), 0.05, 0.95, signed=True)   # inside (-1, 1): asin, acos, atanh

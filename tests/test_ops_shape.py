@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import minigrad as mg
-from helpers import case, check_op, functional, requires_torch, torch
+from helpers import case, check_op, requires_torch, torch
 
 nan = np.nan
 IDX = np.array([[0, 2, 1], [1, 1, 0]])
