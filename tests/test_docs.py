@@ -128,7 +128,7 @@ def test_code_blocks_run_and_print_what_the_page_shows(path, monkeypatch, restor
                 warnings.simplefilter("always")
                 exec(compiled, namespace)
             # a numpy warning printed by a page's code is stray output, unless the page tells
-            # the reader to expect it (debugging.md's NaN hunt before detect_anomaly)
+            # the reader to expect it (names its category, as `RuntimeWarning`)
             unexpected = [str(w.message) for w in caught if f"`{w.category.__name__}" not in page]
             assert not unexpected, f"{where} printed warnings: {unexpected}"
             printed = stdout.getvalue()
