@@ -52,6 +52,8 @@ class _Walk:
     """One backward pass: the gradients waiting for their tensor, and which arrays may be
     added into in place."""
 
+    __slots__ = ("grads", "pending", "summed", "handed_out", "checks", "retain_graph", "last_write", "walked")
+
     def __init__(self, root, gradient, retain_graph):
         self.grads = {root: gradient}
         self.pending = [(-root._seq, root)]
