@@ -16,7 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .engine import FREED, Node, last_write, leaf, reduce_to_shape
-from .rules.helpers import quietly
+from .rules.helpers import Scattered, quietly
 from .state import current
 
 __all__ = ["backward"]
@@ -100,6 +100,9 @@ class _Walk:
                 else:  # its first gradient: it waits on the heap for the others
                     if inp._grad_fns is FREED:
                         raise _freed_graph_error(inp)
+                    if type(input_grad) is Scattered:  # a full array of its own, which the rest add into
+                        input_grad = np.asarray(input_grad)
+                        self.summed.add(inp)
                     grads[inp] = input_grad
                     heappush(self.pending, (-inp._seq, inp))
         if self.retain_graph:
@@ -112,15 +115,24 @@ class _Walk:
     def accumulate(self, inp, grad):
         """Add ``grad`` to the gradient ``inp``, a tensor made by an op, has received so far."""
         previous = self.grads[inp]
-        if inp in self.summed:
-            previous += grad
+        if inp in self.summed:  # an array made here: add into it
+            if type(grad) is Scattered:
+                grad.add_into(previous)
+            else:
+                previous += grad
         else:
+            grad = np.asarray(grad)  # a Scattered one made whole
             # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
             self.grads[inp] = np.asarray(previous + grad)
             self.summed.add(inp)
 
     def store(self, tensor, grad):
         """Add ``grad`` into ``tensor.grad``; a new array where it may alias another one."""
+        if type(grad) is Scattered:
+            if tensor._grad is None or id(tensor._grad) in self.handed_out:
+                tensor._grad = np.zeros_like(tensor.array) if tensor._grad is None else np.array(tensor._grad)
+            grad.add_into(tensor._grad)
+            return
         if grad.dtype != tensor.array.dtype:  # a rule that promoted, say float32 to float64
             grad = grad.astype(tensor.array.dtype)
         if tensor._grad is not None:

@@ -16,7 +16,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 
 __all__ = ["quiet", "quietly", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
            "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
-           "index_backward", "index_put_backward_self", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
+           "Scattered", "index_backward", "index_put_backward_self", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
            "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
            "reverse_cumsum", "prod_backward", "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward",
            "std_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
@@ -156,13 +156,34 @@ def _is_basic(index):
     return all(part is None or part is Ellipsis or isinstance(part, (int, np.integer, slice)) for part in parts)
 
 
+class Scattered:
+    """A gradient that is zero but at a basic ``index`` (ints and slices), where it is
+    ``values``: getitem's backward for such an index. Backward adds it where it belongs, so
+    picking the n rows of one tensor (``mg.stack(list(W))``) costs n rows, not n whole
+    tensors of zeros; ``np.asarray`` gives the full array."""
+
+    __slots__ = ("shape", "dtype", "index", "values")
+
+    def __init__(self, shape, dtype, index, values):
+        self.shape, self.dtype, self.index, self.values = shape, dtype, index, values
+
+    def add_into(self, array):
+        """``array += self``, in place."""
+        array[self.index] += self.values
+
+    def __array__(self, dtype=None, copy=None):
+        dense = np.zeros(self.shape, self.dtype if dtype is None else dtype)
+        dense[self.index] = self.values
+        return dense
+
+
 def index_backward(grad, shape, dtype, index):
     """getitem: the upstream gradient put back where the elements were picked; an
     element picked several times (a row of C in C[Xb]) receives the sum."""
-    spread = np.zeros(shape, dtype)
     if _is_basic(index):
-        spread[index] = grad
-    elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape):
+        return Scattered(shape, dtype, index, grad)
+    spread = np.zeros(shape, dtype)
+    if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape):
         # rows of a table, scatter-added on flat indices: docs/performance.md, "embedding"
         row_size = spread.size // shape[0]
         rows = index.reshape(-1, 1) % shape[0]  # negative rows count from the end
