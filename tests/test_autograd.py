@@ -263,3 +263,23 @@ def test_nan_and_inf_flow_through_forward_and_backward():
     np.testing.assert_array_equal(y.numpy(), [-np.inf, 0.0, np.inf, np.nan])
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [np.inf, 1.0, 0.0, np.nan])
+
+
+@pytest.mark.parametrize("through_an_op", [False, True], ids=["leaf", "op output"])
+def test_the_rows_of_one_tensor_picked_one_by_one_add_up_their_gradients(through_an_op):
+    # basic indices give sparse gradients that backward adds in place: n rows cost n rows
+    X = mg.tensor(np.arange(12.0).reshape(6, 2), requires_grad=True)
+    W = X * 3 if through_an_op else X
+    rows = list(W) + [W[1:3], W[-1]]            # every row, then some twice
+    loss = sum((row * (i + 1)).sum() for i, row in enumerate(rows))
+    loss.backward()
+    expected = np.repeat(np.arange(1.0, 7.0)[:, None], 2, axis=1)
+    expected[1:3] += 7
+    expected[-1] += 8
+    np.testing.assert_array_equal(X.grad.numpy(), expected * (3 if through_an_op else 1))
+
+
+def test_stacking_the_rows_of_a_tensor_gives_each_row_its_gradient():
+    W = mg.tensor(np.ones((1000, 3)), requires_grad=True)
+    (mg.stack(list(W)) * 2).sum().backward()
+    np.testing.assert_array_equal(W.grad.numpy(), np.full((1000, 3), 2.0))
