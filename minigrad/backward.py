@@ -161,8 +161,8 @@ def _freed_graph_error(node):
 
 def _saved_arrays(grad_fn):
     """The arrays a gradient function keeps: those in its closure (a rule's lambda, and the
-    functions it wraps, as rules.helpers.quiet's), or all its arguments (a
-    functools.partial); None when it cannot be told."""
+    local functions it calls), or all its arguments (a functools.partial); None when it
+    cannot be told."""
     cells = getattr(grad_fn, "__closure__", None)
     if cells is not None or hasattr(grad_fn, "__code__"):
         values = [cell.cell_contents for cell in cells or ()]
@@ -194,8 +194,8 @@ def _check_versions(node):
                                f"it, so its gradient cannot go back through the new value; change it out of "
                                f"place (y = y + v) or call backward() before changing it")
     saved = []
-    for inp, grad_fn in zip(node._inputs, node._grad_fns):
-        if isinstance(inp, Node) and inp.requires_grad:
+    for grad_fn in node._grad_fns:
+        if grad_fn is not None:  # the gradient functions backward is about to run
             arrays = _saved_arrays(grad_fn)
             if arrays is None:
                 saved = None

@@ -2,10 +2,10 @@
 
 A ``Node`` is an array with the op that made it: the op's name, its inputs, its settings
 and, per input that requires grad, the function from the upstream gradient to that
-input's gradient (a rule's ``grad_fns``, see rules.py). ``Tensor`` (tensor.py) is the
+input's gradient (a rule's ``grad_fns``, see rules/). ``Tensor`` (tensor.py) is the
 Node with the user's methods; the engine makes op outputs of that class, which
 tensor.py registers with ``set_tensor_class``, so that the engine never imports it.
-``ops`` holds every rule of rules.py as a function on tensors that records itself.
+``ops`` holds every rule of rules/ as a function on tensors that records itself.
 backward.py walks what is recorded here.
 
 Versions: tensors that share memory (a view and its base, ``.data`` and its tensor) share
