@@ -16,15 +16,16 @@ def _dropped(array, dim, keepdim):
 
 def var(self, dim, correction, keepdim):
     deviation, result, divisor = variance(self, dim, correction)
+    shape = self.shape  # the shape, not the array: backward needs no more of self
     return _dropped(result, dim, keepdim), \
-        lambda grad: var_backward(sum_backward(grad, self.shape, dim, keepdim), deviation, divisor)
+        lambda grad: var_backward(sum_backward(grad, shape, dim, keepdim), deviation, divisor)
 
 
 def std(self, dim, correction, keepdim):
     deviation, var_result, divisor = variance(self, dim, correction)
-    result = np.sqrt(var_result)
+    result, shape = np.sqrt(var_result), self.shape
     return _dropped(result, dim, keepdim), \
-        lambda grad: std_backward(sum_backward(grad, self.shape, dim, keepdim), deviation, result, divisor)
+        lambda grad: std_backward(sum_backward(grad, shape, dim, keepdim), deviation, result, divisor)
 
 
 def prod(self, dim, keepdim):

@@ -15,7 +15,8 @@ def expand(self, shape):
 
 
 def repeat(self, repeats):
-    return np.tile(self, repeats), lambda grad: repeat_backward(grad, self.shape, repeats)
+    shape = self.shape  # the shape, not the array: backward needs no more of self
+    return np.tile(self, repeats), lambda grad: repeat_backward(grad, shape, repeats)
 
 
 def repeat_interleave(self, repeats, dim):
@@ -23,8 +24,8 @@ def repeat_interleave(self, repeats, dim):
 
 
 def gather(self, dim, index):
-    picked = along(index, dim, self.ndim)
-    return self[picked], lambda grad: scatter_add(grad, self.shape, self.dtype, picked)
+    picked, shape, dtype = along(index, dim, self.ndim), self.shape, self.dtype
+    return self[picked], lambda grad: scatter_add(grad, shape, dtype, picked)
 
 
 def flip(self, dims):
