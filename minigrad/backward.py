@@ -17,7 +17,7 @@ import numpy as np
 
 from .engine import FREED, Node, last_write, leaf, reduce_to_shape
 from .rules.helpers import Scattered, quietly
-from .state import current
+from .state import current_modes
 
 __all__ = ["backward"]
 
@@ -59,24 +59,24 @@ class _Walk:
         self.pending = [(-root._seq, root)]
         self.summed = set()  # tensors whose waiting gradient was made here by a sum: safe to add into
         self.handed_out = {id(gradient)}  # arrays stored as some .grad, or the caller's
-        self.checks = current.get().gradient_checks
+        self.checks = current_modes().gradient_checks
         self.retain_graph = retain_graph
         self.last_write = last_write()
         self.walked = []  # the nodes to free when the walk ends (inside detect_anomaly)
 
     def run(self):
-        pending, grads, checks = self.pending, self.grads, self.checks  # locals: read on every node
+        pending, grads, checks, deliver = self.pending, self.grads, self.checks, self.deliver  # read per node
         while pending:
             node = heappop(pending)[1]
             grad = grads.pop(node)
             if node._hooks:
                 grad = _run_hooks(node, grad)
-            for check in checks:  # the summed gradient too: finite parts can add up to Inf
-                check(None, node, grad)
+            if checks:  # the summed gradient too: finite parts can add up to Inf
+                _run_checks(checks, None, node, grad)
             if node._grad_fns is None or node._retains_grad:
                 self.store(node, grad)
             if node._grad_fns is not None:
-                self.deliver(node, grad)
+                deliver(node, grad)
         for node in self.walked:
             node._grad_fns, node._inputs, node._params = FREED, (), None
 
@@ -85,32 +85,41 @@ class _Walk:
         and its inputs (what a kept output would otherwise hold on to)."""
         if node._seq < self.last_write:
             _check_versions(node)
-        checks, grads, accumulate, store = self.checks, self.grads, self.accumulate, self.store  # read per input
+        grads, checks = self.grads, self.checks
         for inp, grad_fn in zip(node._inputs, node._grad_fns):
-            if grad_fn is not None:  # None for an input that does not require grad
-                input_grad = grad_fn(grad)
-                if input_grad.shape != inp.array.shape:
-                    input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
-                for check in checks:
-                    check(node, inp, input_grad)
-                if inp._grad_fns is None and not inp._hooks and not checks:
-                    store(inp, input_grad)  # a plain leaf: straight into .grad, no need to wait for the rest
-                elif inp in grads:
-                    accumulate(inp, input_grad)
-                else:  # its first gradient: it waits on the heap for the others
-                    if inp._grad_fns is FREED:
-                        raise _freed_graph_error(inp)
-                    if type(input_grad) is Scattered:  # a full array of its own, which the rest add into
-                        input_grad = np.asarray(input_grad)
-                        self.summed.add(inp)
-                    grads[inp] = input_grad
-                    heappush(self.pending, (-inp._seq, inp))
+            if grad_fn is None:  # an input that does not require grad
+                continue
+            input_grad = grad_fn(grad)
+            if input_grad.shape != inp.array.shape:
+                input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
+            if checks:
+                _run_checks(checks, node, inp, input_grad)
+            elif inp._grad_fns is None and not inp._hooks:
+                self.store(inp, input_grad)  # a plain leaf: straight into .grad, no need to wait for the rest
+                continue
+            if inp in grads:
+                self.accumulate(inp, input_grad)
+            else:  # its first gradient: it waits on the heap for the others
+                self.wait(inp, input_grad)
         if self.retain_graph:
             return
         if checks:  # detect_anomaly draws the graph of a failed backward: free it only once done
             self.walked.append(node)
         else:  # what the op kept for backward: its gradient functions (and their arrays), inputs, settings
-            node._grad_fns, node._inputs, node._params = FREED, (), None
+            node._grad_fns = FREED
+            node._inputs = ()
+            node._params = None
+
+    def wait(self, inp, grad):
+        """Keep the first gradient of ``inp``, a tensor made by an op, on the heap until the
+        tensors it feeds have all handed it theirs."""
+        if inp._grad_fns is FREED:
+            raise _freed_graph_error(inp)
+        if type(grad) is Scattered:  # a full array of its own, which the rest add into
+            grad = np.asarray(grad)
+            self.summed.add(inp)
+        self.grads[inp] = grad
+        heappush(self.pending, (-inp._seq, inp))
 
     def accumulate(self, inp, grad):
         """Add ``grad`` to the gradient ``inp``, a tensor made by an op, has received so far."""
@@ -147,6 +156,12 @@ class _Walk:
             grad = np.array(grad)
         self.handed_out.add(id(grad))
         tensor._grad = grad
+
+
+def _run_checks(checks, node, tensor, grad):
+    """The gradient checks of detect_anomaly, on the gradient ``node``'s op gave ``tensor``."""
+    for check in checks:
+        check(node, tensor, grad)
 
 
 def _describe(node):

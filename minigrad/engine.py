@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import rules
-from .state import current
+from .state import current_modes
 
 __all__ = ["Node", "FREED", "Version", "set_tensor_class", "leaf", "primitive", "ops", "reduce_to_shape",
            "mark_written", "share_version", "last_write"]
@@ -45,14 +45,13 @@ FREED = _Freed()
 
 class Version:
     """The version counter of a piece of memory: ``version`` counts the in-place writes,
-    ``writes`` holds the sequence numbers of the last few (the node order of ``_next_seq``)."""
+    ``writes`` holds the sequence numbers of the last few (the node order of ``_next_seq``).
+    Made with nothing in it, as it is for every view of an op's output: the deque comes
+    with the first write."""
 
-    __slots__ = ("version", "writes")
+    version = 0
+    writes = ()
     KEPT = 32  # writes remembered: enough to tell the version an op saw in any real case
-
-    def __init__(self):
-        self.version = 0
-        self.writes = deque(maxlen=Version.KEPT)
 
     def written_after(self, seq):
         """How many of the remembered writes came after node ``seq`` was made."""
@@ -83,7 +82,9 @@ def mark_written(*nodes):
     for node in nodes:
         counter = node._version_counter or _counter(node)
         counter.version += 1
-        counter.writes.append(_last_write)  # a deque: the oldest falls out by itself
+        if not counter.writes:
+            counter.writes = deque(maxlen=Version.KEPT)  # the oldest write falls out by itself
+        counter.writes.append(_last_write)
 
 
 def share_version(node, source):
@@ -92,11 +93,12 @@ def share_version(node, source):
 
 
 def _share_versions(out, args):
-    """An op returned a view (cheap to detect: its array has a base): find which inputs'
-    memory it views."""
+    """An op returned a view (its array has a base): find which input's memory it views.
+    numpy makes the base of a view the array that owns the memory, so identity tells."""
+    base = out.array.base
     for arg in args:
-        if isinstance(arg, Node) and np.may_share_memory(out.array, arg.array):
-            share_version(out, arg)
+        if isinstance(arg, Node) and (base is arg.array or base is arg.array.base):
+            out._version_counter = arg._version_counter or _counter(arg)
             return
 
 
@@ -210,12 +212,13 @@ def primitive(name, rule):
             elif len(args) == 2:
                 first, second = args
                 first_is_node, second_is_node = isinstance(first, Node), isinstance(second, Node)
-                needs = (first_is_node and first.requires_grad, second_is_node and second.requires_grad)
                 result, grad_fns = rule(first.array if first_is_node else first,
                                         second.array if second_is_node else second, **params)
-                requires_grad = needs[0] or needs[1]
-                if requires_grad and not (needs[0] and needs[1]):  # a tensor with a number, or a constant
-                    grad_fns = (grad_fns[0] if needs[0] else None, grad_fns[1] if needs[1] else None)
+                first_needs = first_is_node and first.requires_grad
+                second_needs = second_is_node and second.requires_grad
+                requires_grad = first_needs or second_needs
+                if requires_grad and not (first_needs and second_needs):  # a tensor with a number, or a constant
+                    grad_fns = (grad_fns[0] if first_needs else None, grad_fns[1] if second_needs else None)
             else:
                 arrays, needs = _unpack(args)
                 result, grad_fns = rule(*arrays, **params)
@@ -226,7 +229,7 @@ def primitive(name, rule):
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
         if type(result) is not np.ndarray:
             result = np.asarray(result)
-        modes = current.get()
+        modes = current_modes()
         recorded = requires_grad and modes.grad_enabled and result.dtype.kind == "f"
         out = Node.__new__(_tensor_class)
         if recorded:
@@ -237,8 +240,9 @@ def primitive(name, rule):
             out._record(result, None, None, (), None, modes.scope)
         if result.base is not None:  # maybe a view of an input: share its version
             _share_versions(out, args)
-        for watch in modes.watchers:
-            watch(out)
+        if modes.watchers:
+            for watch in modes.watchers:
+                watch(out)
         return out
 
     op.__name__ = name
@@ -260,7 +264,10 @@ def reduce_to_shape(grad, shape, op_name):
             grad = np.add.reduce(grad, axis=tuple(range(extra)))
             if grad.shape == shape:  # the common case: a bias added to every row
                 return grad
-        stretched = tuple([i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1])
+        stretched = ()
+        for axis, size in enumerate(shape):  # a loop: a comprehension is one more call per gradient
+            if size == 1 and grad.shape[axis] != 1:
+                stretched += (axis,)
         if stretched:
             grad = np.add.reduce(grad, axis=stretched, keepdims=True)
         if grad.shape == shape:

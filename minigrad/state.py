@@ -1,41 +1,54 @@
 """The modes that change what ops do, each thread its own (as PyTorch's grad mode is).
 
-``current.get()`` gives this thread's ``Modes``: a new thread starts from the defaults.
-A ``Modes`` is never changed in place: a ``Mode`` sets a changed copy while it is open and
-puts the previous one back when it closes. It is both a context manager and a decorator,
-with or without parentheses (``@no_grad`` and ``@no_grad()``). The modes live in a
-``contextvars.ContextVar``: each thread has its own context, and reading it costs less
-than a ``threading.local`` on every op (docs/performance.md, "modes").
+``current_modes()`` gives this thread's ``Modes``: a new thread starts from the defaults.
+A ``Mode`` sets a changed copy while it is open and puts the previous one back when it
+closes; it is both a context manager and a decorator, with or without parentheses
+(``@no_grad`` and ``@no_grad()``). The modes live in a ``contextvars.ContextVar``: each
+thread has its own context, and reading it costs less than a ``threading.local`` on every
+op. The one field changed in place is ``scope``, by module calls, and only in a ``Modes``
+that belongs to the thread (``own_modes``): setting the ContextVar on every module call
+would cost more than the call (docs/performance.md, "modes").
 """
 
 import contextvars
 import functools
+from threading import get_ident
 
-__all__ = ["Modes", "current", "Mode", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Modes", "current", "current_modes", "own_modes", "Mode", "no_grad", "enable_grad", "is_grad_enabled"]
 
 
 class Modes:
     """One thread's modes, read by the engine on every op."""
 
-    __slots__ = ("grad_enabled", "scope", "watchers", "gradient_checks")
+    __slots__ = ("grad_enabled", "scope", "watchers", "gradient_checks", "thread")
 
-    def __init__(self, grad_enabled=True, scope=(), watchers=(), gradient_checks=()):
+    def __init__(self, grad_enabled=True, scope=(), watchers=(), gradient_checks=(), thread=None):
         self.grad_enabled = grad_enabled  # ops record the graph
         self.scope = scope  # the labels of the nn.Module calls under way, outermost first
         self.watchers = watchers  # functions called with every op's output (the debugging modes)
         self.gradient_checks = gradient_checks  # functions called by backward with every gradient
+        self.thread = thread  # the thread that may change ``scope`` in place (None: no thread)
 
     def replace(self, **changes):
-        """A copy with ``changes``."""
+        """A copy with ``changes``, owned by this thread."""
         fields = {name: getattr(self, name) for name in self.__slots__}
-        return Modes(**{**fields, **changes})
-
-    def inside(self, label):
-        """A copy inside one more module call, ``label``; made directly, as it is on every call."""
-        return Modes(self.grad_enabled, self.scope + (label,), self.watchers, self.gradient_checks)
+        return Modes(**{**fields, **changes, "thread": get_ident()})
 
 
 current = contextvars.ContextVar("minigrad_modes", default=Modes())
+# this thread's Modes; bound once, as looking up the method costs more than the call (docs/performance.md, "modes")
+current_modes = current.get
+
+
+def own_modes():
+    """This thread's modes, for a module call to change ``scope`` in place and put it back.
+    Setting a ContextVar on every module call would cost more than the call itself
+    (docs/performance.md, "modes"), so a thread gets a copy of its own once."""
+    modes = current_modes()
+    if modes.thread != get_ident():
+        modes = modes.replace()
+        current.set(modes)
+    return modes
 
 
 class Mode:
@@ -84,4 +97,4 @@ class enable_grad(Mode):
 
 def is_grad_enabled():
     """True when ops record the graph (outside ``no_grad``), in this thread."""
-    return current.get().grad_enabled
+    return current_modes().grad_enabled

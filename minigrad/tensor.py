@@ -24,7 +24,7 @@ from .tensor_shape import ShapeMethods
 __all__ = ["Tensor", "HookHandle"]
 
 
-class Tensor(ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods, Node):
+class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.

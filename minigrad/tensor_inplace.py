@@ -15,7 +15,7 @@ from . import arguments
 from .dtypes import as_array, get_default_dtype
 from .engine import Node, leaf, mark_written, ops, share_version
 from .random import draw
-from .state import current
+from .state import current_modes
 
 __all__ = ["InplaceMethods", "reset_gradients"]
 
@@ -34,8 +34,8 @@ def reset_gradients(params, set_to_none):
     in place (the same ``.grad`` tensor, as PyTorch's set_to_none=False)."""
     for p in params:
         if set_to_none:
-            p.grad = None
-        elif p.grad is not None:
+            p._grad = p._grad_tensor = None  # as p.grad = None, without the property's call
+        elif p._grad is not None:
             p.grad.zero_()
 
 
@@ -138,7 +138,7 @@ class InplaceMethods:
         """True when this in-place op must be recorded: the tensor is an op's output that
         requires grad, and grad mode is on. Raises PyTorch's error for a leaf that requires grad
         (and a view of one), and a clear one where minigrad cannot record the op."""
-        if not self.requires_grad or not current.get().grad_enabled:
+        if not self.requires_grad or not current_modes().grad_enabled:
             return False
         if self.is_leaf:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

@@ -11,7 +11,7 @@ from ..creation import rand
 from ..random import draw
 from ..dtypes import float64, get_default_dtype
 from ..engine import mark_written, ops
-from ..state import current
+from ..state import own_modes
 from ..tensor import Tensor
 from ..tensor_inplace import reset_gradients
 
@@ -72,18 +72,13 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
-        label = self.__dict__.get("_scope_label") or type(self).__name__
-        # set and restored directly, not through a state.Mode: this runs on every module call,
-        # so the modes inside it are made once for the modes around it (Modes never change)
-        outer, (cached_outer, cached_label, inner) = current.get(), self.__dict__.get("_inside", (None, None, None))
-        if cached_outer is not outer or cached_label != label:
-            inner = outer.inside(label)
-            object.__setattr__(self, "_inside", (outer, label, inner))
-        token = current.set(inner)
+        modes = own_modes()
+        outer = modes.scope
+        modes.scope = outer + (self.__dict__.get("_scope_label") or type(self).__name__,)
         try:
             return self.forward(*args, **kwargs)
         finally:
-            current.reset(token)
+            modes.scope = outer
 
     def named_children(self):
         """(name, module) for each direct submodule, in the order they were set."""

@@ -6,13 +6,7 @@ import numpy as np
 from ..engine import mark_written
 from ..tensor_inplace import reset_gradients
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "gradient_of"]
-
-
-def gradient_of(p):
-    """``p``'s gradient as an ndarray, or None: the one place the optimisers read the
-    gradient (a call per parameter costs less than building a list of pairs)."""
-    return p._grad
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
 
 
 def _check_at_least(value, low, description):
@@ -54,7 +48,7 @@ class Optimizer:
         updated = []
         for group in self.param_groups:
             for p in group["params"]:
-                grad = gradient_of(p)
+                grad = p._grad  # the array behind p.grad, or None
                 if grad is not None:
                     self._update(p, grad, group)
                     updated.append(p)

@@ -11,6 +11,7 @@ try:  # numpy 2 keeps its floating-point error state in a ContextVar: see docs/p
     from numpy._core._ufunc_config import _extobj_contextvar as _error_state
     from numpy._core._ufunc_config import _make_extobj
     _IGNORE_ALL = _make_extobj(all="ignore")
+    _set_error_state, _reset_error_state = _error_state.set, _error_state.reset  # bound once: see "quiet"
 except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, or a numpy that moved them)
     _error_state = None
 
@@ -27,7 +28,9 @@ def expand(array, shape):
     Made directly: see docs/performance.md, "expand"."""
     if not array.flags.c_contiguous:
         return np.broadcast_to(array, shape)
-    strides = tuple([0 if size == 1 else stride for size, stride in zip(array.shape, array.strides)])
+    strides = ()
+    for size, stride in zip(array.shape, array.strides):  # a loop: a comprehension is one more call
+        strides += (0 if size == 1 else stride,)
     view = np.ndarray(shape, array.dtype, array, 0, strides)
     view.flags.writeable = False
     return view
@@ -38,11 +41,11 @@ def quietly(fn, *args, **kwargs):
     if _error_state is None:  # pragma: no cover (numpy 1)
         with np.errstate(all="ignore"):
             return fn(*args, **kwargs)
-    token = _error_state.set(_IGNORE_ALL)
+    token = _set_error_state(_IGNORE_ALL)
     try:
         return fn(*args, **kwargs)
     finally:
-        _error_state.reset(token)
+        _reset_error_state(token)
 
 
 def quiet(rule):
@@ -56,11 +59,11 @@ def quiet(rule):
 
     @functools.wraps(rule)
     def quiet_rule(*args, **params):
-        token = _error_state.set(_IGNORE_ALL)  # quietly(), without its frame: this runs on every op
+        token = _set_error_state(_IGNORE_ALL)  # quietly(), without its frame: this runs on every op
         try:
             return rule(*args, **params)
         finally:
-            _error_state.reset(token)
+            _reset_error_state(token)
 
     return quiet_rule
 
