@@ -159,6 +159,7 @@ class Node:
 
 
 _tensor_class = Node
+_new_node = object.__new__  # bound once: the look-up on the class costs more than the call
 
 
 def set_tensor_class(cls):
@@ -169,7 +170,7 @@ def set_tensor_class(cls):
 
 def leaf(data):
     """A new tensor (of the registered class) holding the ndarray ``data``, made by no op."""
-    tensor = Node.__new__(_tensor_class)
+    tensor = _new_node(_tensor_class)
     tensor._record(data, None, None, (), None)
     return tensor
 
@@ -231,7 +232,7 @@ def primitive(name, rule):
             result = np.asarray(result)
         modes = current_modes()
         recorded = requires_grad and modes.grad_enabled and result.dtype.kind == "f"
-        out = Node.__new__(_tensor_class)
+        out = _new_node(_tensor_class)
         if recorded:
             out._record(result, name, params, args, grad_fns, modes.scope)
         elif modes.watchers:
