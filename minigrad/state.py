@@ -64,7 +64,7 @@ class Mode:
         raise NotImplementedError
 
     def __enter__(self):
-        modes = current.get()
+        modes = current_modes()
         self._token = current.set(modes.replace(**self._changes(modes)))
         return self
 
