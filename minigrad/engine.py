@@ -17,6 +17,7 @@ saved was changed after the op was made.
 import itertools
 import operator
 from collections import deque
+from threading import get_ident
 from types import SimpleNamespace
 
 import numpy as np
@@ -231,14 +232,17 @@ def primitive(name, rule):
         if type(result) is not np.ndarray:
             result = np.asarray(result)
         modes = current_modes()
+        scope = modes.scope
+        if scope and modes.thread != get_ident():  # the module calls of the thread owning these modes
+            scope = ()
         recorded = requires_grad and modes.grad_enabled and result.dtype.kind == "f"
         out = _new_node(_tensor_class)
         if recorded:
-            out._record(result, name, params, args, grad_fns, modes.scope)
+            out._record(result, name, params, args, grad_fns, scope)
         elif modes.watchers:
-            out._record(result, name, params, args, None, modes.scope)
+            out._record(result, name, params, args, None, scope)
         else:
-            out._record(result, None, None, (), None, modes.scope)
+            out._record(result, None, None, (), None, scope)
         if result.base is not None:  # maybe a view of an input: share its version
             _share_versions(out, args)
         if modes.watchers:

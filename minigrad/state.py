@@ -35,7 +35,11 @@ class Modes:
         return Modes(**{**fields, **changes, "thread": get_ident()})
 
 
-current = contextvars.ContextVar("minigrad_modes", default=Modes())
+# The defaults belong to the thread that imports minigrad: there a module call changes them
+# in place, and nothing is ever set in the ContextVar, whose look-ups by numpy on every call
+# cost more once anything is (docs/performance.md, "modes"). Other threads read them until
+# they set their own, and take their scope for nothing (the op wrapper checks the owner).
+current = contextvars.ContextVar("minigrad_modes", default=Modes(thread=get_ident()))
 # this thread's Modes; bound once, as looking up the method costs more than the call (docs/performance.md, "modes")
 current_modes = current.get
 

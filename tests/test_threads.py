@@ -14,8 +14,9 @@ ROUNDS = 200
 TIMEOUT = 30  # seconds; a barrier that times out breaks, so a failing thread cannot hang the others
 
 
-def run_together(*targets):
-    """Run each target in its own thread, wait for all, and raise the first error any raised."""
+def run_together(*targets, first_here=False):
+    """Run each target in its own thread (the first in this one with ``first_here``), wait
+    for all, and raise the first error any raised."""
     errors = []
 
     def guarded(target):
@@ -26,9 +27,12 @@ def run_together(*targets):
             barrier.abort()
 
     barrier = threading.Barrier(len(targets), timeout=TIMEOUT)
-    threads = [threading.Thread(target=guarded, args=(lambda t=target: t(barrier),)) for target in targets]
+    threads = [threading.Thread(target=guarded, args=(lambda t=target: t(barrier),))
+               for target in targets[1 if first_here else 0:]]
     for thread in threads:
         thread.start()
+    if first_here:
+        guarded(lambda: targets[0](barrier))
     for thread in threads:
         thread.join(TIMEOUT * 2)
     assert not any(thread.is_alive() for thread in threads), "a thread did not finish"
@@ -167,6 +171,22 @@ def test_the_module_scope_stays_in_its_thread():
             barrier.wait()
 
     run_together(calling, plain)
+
+
+def test_the_module_scope_of_the_thread_that_imported_minigrad_stays_in_it():
+    # that thread changes the default modes in place, which other threads read too
+    def calling(barrier):
+        module = Waiting(barrier)
+        for _ in range(ROUNDS // 4):
+            assert module(leaf()).scope == ("Waiting",)
+
+    def plain(barrier):
+        for _ in range(ROUNDS // 4):
+            barrier.wait()
+            assert (leaf() * 3).scope == ()
+            barrier.wait()
+
+    run_together(calling, plain, first_here=True)
 
 
 # each mode as a decorator, without and with parentheses
