@@ -62,57 +62,46 @@ class _Walk:
         self.checks = current_modes().gradient_checks
         self.retain_graph = retain_graph
         self.last_write = last_write()
-        self.walked = []  # the nodes to free when the walk ends (inside detect_anomaly)
+        # the nodes to free when the walk ends: inside detect_anomaly, which draws the graph of a failed backward
+        self.walked = [] if self.checks and not retain_graph else None
 
     def run(self):
-        pending, grads, checks, deliver = self.pending, self.grads, self.checks, self.deliver  # read per node
+        """Take each tensor off the heap with all its gradient summed, and hand each input
+        of its op its part; then free what the op kept for backward."""
+        pending, grads, checks, deliver, last_write = self.pending, self.grads, self.checks, self.deliver, self.last_write
+        free = not (self.retain_graph or checks)
         while pending:
             node = heappop(pending)[1]
             grad = grads.pop(node)
-            if node._hooks:
-                grad = _run_hooks(node, grad)
-            if checks:  # the summed gradient too: finite parts can add up to Inf
-                _run_checks(checks, None, node, grad)
+            if node._hooks or checks:
+                grad = _inspect(node, grad, checks)
             if node._grad_fns is None or node._retains_grad:
                 self.store(node, grad)
-            if node._grad_fns is not None:
-                deliver(node, grad)
-        for node in self.walked:
+                if node._grad_fns is None:
+                    continue
+            if node._seq < last_write:
+                _check_versions(node)
+            for inp, grad_fn in zip(node._inputs, node._grad_fns):
+                if grad_fn is not None:  # None: an input that does not require grad
+                    deliver(node, inp, grad_fn(grad))
+            if free:  # what the op kept for backward: its gradient functions (and their arrays), inputs, settings
+                node._grad_fns, node._inputs, node._params = FREED, (), None
+            elif self.walked is not None:
+                self.walked.append(node)
+        for node in self.walked or ():
             node._grad_fns, node._inputs, node._params = FREED, (), None
 
-    def deliver(self, node, grad):
-        """Hand each input of ``node``'s op its gradient, then free the op's saved arrays
-        and its inputs (what a kept output would otherwise hold on to)."""
-        if node._seq < self.last_write:
-            _check_versions(node)
-        grads, checks = self.grads, self.checks
-        for inp, grad_fn in zip(node._inputs, node._grad_fns):
-            if grad_fn is None:  # an input that does not require grad
-                continue
-            input_grad = grad_fn(grad)
-            if input_grad.shape != inp.array.shape:
-                input_grad = reduce_to_shape(input_grad, inp.array.shape, node._op)
-            if checks:
-                _run_checks(checks, node, inp, input_grad)
-            elif inp._grad_fns is None and not inp._hooks:
-                self.store(inp, input_grad)  # a plain leaf: straight into .grad, no need to wait for the rest
-                continue
-            if inp in grads:
-                self.accumulate(inp, input_grad)
-            else:  # its first gradient: it waits on the heap for the others
-                self.wait(inp, input_grad)
-        if self.retain_graph:
-            return
-        if checks:  # detect_anomaly draws the graph of a failed backward: free it only once done
-            self.walked.append(node)
-        else:  # what the op kept for backward: its gradient functions (and their arrays), inputs, settings
-            node._grad_fns = FREED
-            node._inputs = ()
-            node._params = None
-
-    def wait(self, inp, grad):
-        """Keep the first gradient of ``inp``, a tensor made by an op, on the heap until the
-        tensors it feeds have all handed it theirs."""
+    def deliver(self, node, inp, grad):
+        """Hand ``inp`` the gradient ``grad`` that ``node``'s op gave it: into ``.grad`` for a
+        plain leaf, else added to what it has, or kept on the heap as its first."""
+        if grad.shape != inp.array.shape:
+            grad = reduce_to_shape(grad, inp.array.shape, node._op)
+        if self.checks:
+            _run_checks(self.checks, node, inp, grad)
+        elif inp._grad_fns is None and not inp._hooks:
+            return self.store(inp, grad)  # no need to wait for its other gradients
+        if inp in self.grads:
+            return self.accumulate(inp, grad)
         if inp._grad_fns is FREED:
             raise _freed_graph_error(inp)
         if type(grad) is Scattered:  # a full array of its own, which the rest add into
@@ -156,6 +145,15 @@ class _Walk:
             grad = np.array(grad)
         self.handed_out.add(id(grad))
         tensor._grad = grad
+
+
+def _inspect(tensor, grad, checks):
+    """The gradient summed for ``tensor``, shown to its hooks (which may replace it), then to
+    detect_anomaly's checks (finite parts can add up to Inf)."""
+    if tensor._hooks:
+        grad = _run_hooks(tensor, grad)
+    _run_checks(checks, None, tensor, grad)
+    return grad
 
 
 def _run_checks(checks, node, tensor, grad):

@@ -205,17 +205,18 @@ def primitive(name, rule):
     would hold memory for nothing), unless a debugging mode watches the ops."""
 
     def op(*args, **params):
-        # one and two inputs, nearly every op, unpacked without a loop: docs/performance.md
+        # one and two inputs, nearly every op, unpacked without a loop, and the rule called
+        # without ** when the op has no settings: docs/performance.md, "the op wrapper"
         try:
             if len(args) == 1:
                 requires_grad = args[0].requires_grad
-                result, grad_fns = rule(args[0].array, **params)
+                result, grad_fns = rule(args[0].array, **params) if params else rule(args[0].array)
                 grad_fns = (grad_fns,)  # a one-input rule gives a bare function
             elif len(args) == 2:
                 first, second = args
                 first_is_node, second_is_node = isinstance(first, Node), isinstance(second, Node)
-                result, grad_fns = rule(first.array if first_is_node else first,
-                                        second.array if second_is_node else second, **params)
+                first_array, second_array = first.array if first_is_node else first, second.array if second_is_node else second
+                result, grad_fns = rule(first_array, second_array, **params) if params else rule(first_array, second_array)
                 first_needs = first_is_node and first.requires_grad
                 second_needs = second_is_node and second.requires_grad
                 requires_grad = first_needs or second_needs

@@ -24,6 +24,29 @@ from .tensor_shape import ShapeMethods
 __all__ = ["Tensor", "HookHandle"]
 
 
+def _arithmetic(op, name):
+    """The operator ``__name__`` and its reflection, applying ``op``: straight to it for a
+    tensor of the same dtype, or a float tensor and a Python number (nearly every call),
+    else through ``Tensor._binary``, which promotes (one call less: docs/performance.md)."""
+    def operator(self, other):
+        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype or \
+                type(other) in _PLAIN_NUMBERS and self.array.dtype.kind == "f":
+            return op(self, other)
+        return self._binary(other, op)
+
+    def reflected(self, other):
+        if type(other) in _PLAIN_NUMBERS and self.array.dtype.kind == "f":
+            return op(other, self)
+        return self._binary(other, op, reverse=True)
+
+    for method, method_name in ((operator, f"__{name}__"), (reflected, f"__r{name}__")):
+        method.__name__, method.__qualname__ = method_name, f"Tensor.{method_name}"
+    return operator, reflected
+
+
+_PLAIN_NUMBERS = (float, int)  # bool is left to _binary
+
+
 class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
@@ -222,23 +245,9 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
             return NotImplemented
         return combine(other, mine) if reverse else combine(mine, other)
 
-    def __add__(self, other):
-        return self._binary(other, ops.add)
-
-    def __radd__(self, other):
-        return self._binary(other, ops.add, reverse=True)
-
-    def __sub__(self, other):
-        return self._binary(other, ops.sub)
-
-    def __rsub__(self, other):
-        return self._binary(other, ops.sub, reverse=True)
-
-    def __mul__(self, other):
-        return self._binary(other, ops.mul)
-
-    def __rmul__(self, other):
-        return self._binary(other, ops.mul, reverse=True)
+    __add__, __radd__ = _arithmetic(ops.add, "add")
+    __sub__, __rsub__ = _arithmetic(ops.sub, "sub")
+    __mul__, __rmul__ = _arithmetic(ops.mul, "mul")
 
     # `/` on integers gives the default float dtype, as in PyTorch
     def __truediv__(self, other):
@@ -247,11 +256,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
     def __rtruediv__(self, other):
         return floating(self)._binary(other, ops.div, reverse=True)
 
-    def __pow__(self, exponent):
-        return self._binary(exponent, ops.pow)
-
-    def __rpow__(self, base):
-        return self._binary(base, ops.pow, reverse=True)
+    __pow__, __rpow__ = _arithmetic(ops.pow, "pow")
 
     def __neg__(self):
         return ops.neg(self)

@@ -3,6 +3,7 @@ among its attributes, by itself."""
 
 import math
 from collections import OrderedDict
+from threading import get_ident
 
 import numpy as np
 
@@ -11,7 +12,7 @@ from ..creation import rand
 from ..random import draw
 from ..dtypes import float64, get_default_dtype
 from ..engine import mark_written, ops
-from ..state import own_modes
+from ..state import current_modes, own_modes
 from ..tensor import Tensor
 from ..tensor_inplace import reset_gradients
 
@@ -72,11 +73,13 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # the ops made inside carry this module's name, so a drawing can group them
-        modes = own_modes()
+        modes = current_modes()
+        if modes.thread != get_ident():  # not yet this thread's own: own_modes() makes them so, once
+            modes = own_modes()
         outer = modes.scope
         modes.scope = outer + (self.__dict__.get("_scope_label") or type(self).__name__,)
         try:
-            return self.forward(*args, **kwargs)
+            return self.forward(*args, **kwargs) if kwargs else self.forward(*args)
         finally:
             modes.scope = outer
 
