@@ -8,13 +8,7 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["dims", "dim", "count", "shape_argument", "infer_shape", "index", "split_index", "keep",
-           "check_floating"]
-
-
-def keep(keepdim, keepdims):
-    """``keepdim``, unless numpy's spelling ``keepdims`` was given."""
-    return keepdim if keepdims is None else keepdims
+__all__ = ["dims", "dim", "count", "shape_argument", "infer_shape", "index", "split_index", "check_floating"]
 
 
 def check_floating(tensor, name):
@@ -29,6 +23,8 @@ def dims(dim_or_dims, ndim, name):
     if dim_or_dims is None:
         return None
     if isinstance(dim_or_dims, (int, np.integer)):
+        if 0 <= dim_or_dims < ndim:  # the common case, without dim()'s call
+            return (int(dim_or_dims),)
         normal = dim(dim_or_dims, ndim, name)  # checked on a 0-d tensor too, which takes 0 and -1
         return (normal,) if ndim else ()
     normal = [dim(d, ndim, name) for d in dim_or_dims]

@@ -265,6 +265,8 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         return self
 
     def __matmul__(self, other):
+        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype:  # without _binary's checks
+            return ops.matmul(self, other)
         return self._binary(other, _matmul)
 
     def __rmatmul__(self, other):

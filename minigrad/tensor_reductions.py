@@ -22,13 +22,14 @@ class ReductionMethods:
 
     def sum(self, dim=None, keepdim=False, *, keepdims=None):
         """Sum over ``dim`` (an int, a tuple of ints, or None for all)."""
-        return ops.sum(self, dim=arguments.dims(dim, self.ndim, "sum"), keepdim=arguments.keep(keepdim, keepdims))
+        return ops.sum(self, dim=arguments.dims(dim, self.array.ndim, "sum"),
+                       keepdim=keepdim if keepdims is None else keepdims)  # keepdims: numpy's spelling
 
     def mean(self, dim=None, keepdim=False, *, keepdims=None):
         """Mean over ``dim``: the sum times 1/n (NaN over no elements, as in PyTorch)."""
         arguments.check_floating(self, "mean")
-        dims = arguments.dims(dim, self.ndim, "mean")
-        total = self.sum(dims, arguments.keep(keepdim, keepdims))
+        dims = arguments.dims(dim, self.array.ndim, "mean")
+        total = self.sum(dims, keepdim if keepdims is None else keepdims)
         n = arguments.count(self.shape, dims)
         return total * (1 / n if n else math.nan)  # 0 * NaN, unlike 0 * inf, warns of nothing
 
@@ -44,9 +45,9 @@ class ReductionMethods:
 
     def _spread(self, op, dim, unbiased, keepdim, correction, keepdims):
         arguments.check_floating(self, op.__name__)
-        return op(self, dim=arguments.dims(dim, self.ndim, op.__name__),
+        return op(self, dim=arguments.dims(dim, self.array.ndim, op.__name__),
                   correction=(1 if unbiased else 0) if correction is None else correction,
-                  keepdim=arguments.keep(keepdim, keepdims))
+                  keepdim=keepdim if keepdims is None else keepdims)
 
     def prod(self, dim=None, keepdim=False):
         """The product over ``dim`` (one dim, or None for all); integers multiply in int64.

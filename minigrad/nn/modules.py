@@ -232,12 +232,19 @@ class Embedding(Module):
         data = indices.array if isinstance(indices, Tensor) else np.asarray(indices)
         if data.dtype.kind not in "iu":
             raise TypeError(f"Embedding: indices must be integers, got {data.dtype}")
-        # viewed as unsigned (no copy for int64), negative indices are huge: one reduction checks both ends
-        unsigned = data.view(np.uint64) if data.dtype == np.int64 else data.astype(np.uint64)
-        if data.size and np.maximum.reduce(unsigned, axis=None) >= self.num_embeddings:
-            raise IndexError(f"Embedding: index out of range: indices of shape {data.shape} must lie in "
-                             f"[0, {self.num_embeddings - 1}] for a table of {self.num_embeddings} rows")
-        return ops.getitem(self.weight, index=data)  # weight[data], without re-checking the index
+        if data.dtype.kind == "u":
+            data = data.astype(np.int64)  # those past int64's range turn negative, and are caught below
+        # numpy's indexing counts a negative index from the end: check for them; it raises for one past the end
+        if data.size and data.min() < 0:
+            raise self._out_of_range(data)
+        try:
+            return ops.getitem(self.weight, index=data)  # weight[data], without re-checking the index
+        except IndexError:
+            raise self._out_of_range(data) from None
+
+    def _out_of_range(self, data):
+        return IndexError(f"Embedding: index out of range: indices of shape {data.shape} must lie in "
+                          f"[0, {self.num_embeddings - 1}] for a table of {self.num_embeddings} rows")
 
     def extra_repr(self):
         """The table's size."""
