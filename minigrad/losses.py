@@ -40,10 +40,14 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     target with the uniform distribution."""
     target_array = _array(target)
     # a negative ignore_index (-100 by default) can be no class: then it only matters out of range
-    if target_array.dtype.kind in "iu" and weight is None and reduction == "mean" and not label_smoothing \
+    if target_array.dtype.kind == "i" and weight is None and reduction == "mean" and not label_smoothing \
             and ignore_index < 0 and input.ndim in (1, 2) and _fits_fast_path(input, target_array, ignore_index):
         logits, indices = (input.view(1, -1), target_array.reshape(1)) if input.ndim == 1 else (input, target_array)
-        return ops.cross_entropy(logits, target=indices)
+        try:
+            return ops.cross_entropy(logits, target=indices)
+        except IndexError:  # a class past the end
+            _check_classes(target_array, input, "cross_entropy")
+            raise
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if target_array.dtype.kind != "f":
@@ -60,15 +64,13 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
 
 
 def _fits_fast_path(logits, target, ignore_index):
-    """True when the fused op can take ``target``: (N,) or () indices, all in range. An index
-    out of range raises, unless it is ``ignore_index`` (then the composed path takes it)."""
+    """True when the fused op can take ``target``: (N,) or () indices, none negative. A negative
+    one raises, unless it is ``ignore_index`` (then the composed path takes it); one past the
+    end makes the fused op's indexing raise, which cross_entropy turns into its error."""
     rows = logits.shape[:1] if logits.ndim == 2 else ()
     if target.shape != rows or (logits.ndim == 2 and not rows[0]):
         return False
-    # as unsigned integers negative indices are huge: one comparison catches both ends
-    if np.maximum.reduce(target.astype(np.uint64, copy=False), axis=None) < logits.shape[-1]:
-        return True
-    return not np.any(target == ignore_index) and _check_classes(target, logits, "cross_entropy")
+    return target.min() >= 0 or not np.any(target == ignore_index) and _check_classes(target, logits, "cross_entropy")
 
 
 def _check_classes(target, logits, name):
