@@ -68,7 +68,8 @@ class _Walk:
     def run(self):
         """Take each tensor off the heap with all its gradient summed, and hand each input
         of its op its part; then free what the op kept for backward."""
-        pending, grads, checks, deliver, last_write = self.pending, self.grads, self.checks, self.deliver, self.last_write
+        pending, grads, checks, deliver = self.pending, self.grads, self.checks, self.deliver
+        last_write = self.last_write
         free = not (self.retain_graph or checks)
         while pending:
             node = heappop(pending)[1]

@@ -215,8 +215,10 @@ def primitive(name, rule):
             elif len(args) == 2:
                 first, second = args
                 first_is_node, second_is_node = isinstance(first, Node), isinstance(second, Node)
-                first_array, second_array = first.array if first_is_node else first, second.array if second_is_node else second
-                result, grad_fns = rule(first_array, second_array, **params) if params else rule(first_array, second_array)
+                first_array = first.array if first_is_node else first
+                second_array = second.array if second_is_node else second
+                result, grad_fns = (rule(first_array, second_array, **params) if params
+                                    else rule(first_array, second_array))
                 first_needs = first_is_node and first.requires_grad
                 second_needs = second_is_node and second.requires_grad
                 requires_grad = first_needs or second_needs

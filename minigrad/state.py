@@ -6,8 +6,9 @@ closes; it is both a context manager and a decorator, with or without parenthese
 (``@no_grad`` and ``@no_grad()``). The modes live in a ``contextvars.ContextVar``: each
 thread has its own context, and reading it costs less than a ``threading.local`` on every
 op. The one field changed in place is ``scope``, by module calls, and only in a ``Modes``
-that belongs to the thread (``own_modes``): setting the ContextVar on every module call
-would cost more than the call (docs/performance.md, "modes").
+that belongs to the thread (``own_modes``; the defaults belong to the thread that imports
+minigrad): setting the ContextVar on every module call would cost more than the call
+(docs/performance.md, "modes").
 """
 
 import contextvars

@@ -158,7 +158,10 @@ class Waiting(mg.nn.Module):
         return y
 
 
-def test_the_module_scope_stays_in_its_thread():
+# first_here: the calling thread is the one that imported minigrad, whose module calls change
+# the default modes in place, which other threads read too
+@pytest.mark.parametrize("first_here", [False, True])
+def test_the_module_scope_stays_in_its_thread(first_here):
     def calling(barrier):
         module = Waiting(barrier)
         for _ in range(ROUNDS // 4):
@@ -170,23 +173,7 @@ def test_the_module_scope_stays_in_its_thread():
             assert (leaf() * 3).scope == ()
             barrier.wait()
 
-    run_together(calling, plain)
-
-
-def test_the_module_scope_of_the_thread_that_imported_minigrad_stays_in_it():
-    # that thread changes the default modes in place, which other threads read too
-    def calling(barrier):
-        module = Waiting(barrier)
-        for _ in range(ROUNDS // 4):
-            assert module(leaf()).scope == ("Waiting",)
-
-    def plain(barrier):
-        for _ in range(ROUNDS // 4):
-            barrier.wait()
-            assert (leaf() * 3).scope == ()
-            barrier.wait()
-
-    run_together(calling, plain, first_here=True)
+    run_together(calling, plain, first_here=first_here)
 
 
 # each mode as a decorator, without and with parentheses

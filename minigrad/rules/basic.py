@@ -5,8 +5,9 @@ batch_norm). The vocabulary is described in rules/__init__.py."""
 import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme_backward,
-                      index_backward, index_forward, index_put_backward_self, matmul_backward_other, matmul_backward_self, pow_backward_exponent,
-                      pow_backward_self, quiet, stable_sigmoid, sum_backward)
+                      index_backward, index_forward, index_put_backward_self, matmul_backward_other,
+                      matmul_backward_self, pow_backward_exponent, pow_backward_self, quiet, stable_sigmoid,
+                      sum_backward)
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
            "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "index_put", "cat", "stack",

@@ -17,7 +17,8 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 
 __all__ = ["quiet", "quietly", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
            "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
-           "Scattered", "index_forward", "index_backward", "index_put_backward_self", "matmul_backward_self", "matmul_backward_other", "batch_norm_backward",
+           "Scattered", "index_forward", "index_backward", "index_put_backward_self", "matmul_backward_self",
+           "matmul_backward_other", "batch_norm_backward",
            "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
            "reverse_cumsum", "prod_backward", "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward",
            "std_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
