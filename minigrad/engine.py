@@ -185,9 +185,12 @@ def _unpack(args):
     loop, which costs less than two comprehensions on a few items."""
     arrays, needs = [], []
     for a in args:
-        is_node = isinstance(a, Node)
-        arrays.append(a.array if is_node else a)
-        needs.append(is_node and a.requires_grad)
+        if isinstance(a, Node):
+            arrays.append(a.array)
+            needs.append(a.requires_grad)
+        else:
+            arrays.append(a)
+            needs.append(False)
     return arrays, needs
 
 
