@@ -25,9 +25,10 @@ __all__ = ["Tensor", "HookHandle"]
 
 
 def _arithmetic(op, name):
-    """The operator ``__name__`` and its reflection, applying ``op``: straight to it for a
-    tensor of the same dtype, or a float tensor and a Python number (nearly every call),
-    else through ``Tensor._binary``, which promotes (one call less: docs/performance.md)."""
+    """The operator ``__name__`` and its reflection, applying ``op`` (for ``@``, ``_matmul``,
+    which refuses numbers): straight to it for a tensor of the same dtype, or a float tensor
+    and a Python number (nearly every call), else through ``Tensor._binary``, which promotes
+    (one call less: docs/performance.md)."""
     def operator(self, other):
         if isinstance(other, Tensor) and other.array.dtype is self.array.dtype or \
                 type(other) in _PLAIN_NUMBERS and self.array.dtype.kind == "f":
@@ -45,6 +46,12 @@ def _arithmetic(op, name):
 
 
 _PLAIN_NUMBERS = (float, int)  # bool is left to _binary
+
+
+def _matmul(a, b):
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError("matmul: both operands must be tensors of at least one dimension, not scalars")
+    return ops.matmul(a, b)
 
 
 class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods):
@@ -264,13 +271,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
     def __pos__(self):
         return self
 
-    def __matmul__(self, other):
-        if isinstance(other, Tensor) and other.array.dtype is self.array.dtype:  # without _binary's checks
-            return ops.matmul(self, other)
-        return self._binary(other, _matmul)
-
-    def __rmatmul__(self, other):
-        return self._binary(other, _matmul, reverse=True)
+    __matmul__, __rmatmul__ = _arithmetic(_matmul, "matmul")
 
     def __abs__(self):
         return ops.abs(self)
@@ -324,9 +325,3 @@ def _promote(a, b):
     elif b_kind in "iub" and a_kind == "f":
         b = Tensor(b.array.astype(a.array.dtype))
     return a, b
-
-
-def _matmul(a, b):
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        raise TypeError("matmul: both operands must be tensors of at least one dimension, not scalars")
-    return ops.matmul(a, b)

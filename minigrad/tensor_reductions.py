@@ -27,11 +27,10 @@ class ReductionMethods:
 
     def mean(self, dim=None, keepdim=False, *, keepdims=None):
         """Mean over ``dim``: the sum times 1/n (NaN over no elements, as in PyTorch)."""
-        if self.array.dtype.kind != "f":
-            arguments.check_floating(self, "mean")  # raises
+        arguments.check_floating(self, "mean")
         dims = arguments.dims(dim, self.array.ndim, "mean")
         total = self.sum(dims, keepdim if keepdims is None else keepdims)
-        n = self.array.size if dims is None else arguments.count(self.array.shape, dims)
+        n = arguments.count(self.array.shape, dims)
         return total * (1 / n if n else math.nan)  # 0 * NaN, unlike 0 * inf, warns of nothing
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None, keepdims=None):
