@@ -23,6 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 
 from . import rules
+from .rules.helpers import warnings_back, warnings_off
 from .state import current_modes
 
 __all__ = ["Node", "FREED", "Version", "set_tensor_class", "leaf", "primitive", "ops", "reduce_to_shape",
@@ -205,11 +206,15 @@ def primitive(name, rule):
     records the op when an input requires grad. Only floating results carry gradients, as
     in PyTorch. Backward calls the gradient functions of the inputs that require grad only.
     An output that backward cannot walk keeps neither its inputs nor its settings (they
-    would hold memory for nothing), unless a debugging mode watches the ops."""
+    would hold memory for nothing), unless a debugging mode watches the ops. A rule marked
+    ``quiet`` computes with numpy's floating-point warnings off."""
+    quiet = getattr(rule, "quiet", False)
 
     def op(*args, **params):
         # one and two inputs, nearly every op, unpacked without a loop, and the rule called
         # without ** when the op has no settings: docs/performance.md, "the op wrapper"
+        if quiet:
+            token = warnings_off()
         try:
             if len(args) == 1:
                 requires_grad = args[0].requires_grad
@@ -235,6 +240,9 @@ def primitive(name, rule):
                     grad_fns = _needed(grad_fns, needs)
         except (ValueError, IndexError, TypeError) as error:
             raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
+        finally:
+            if quiet:
+                warnings_back(token)
         if type(result) is not np.ndarray:
             result = np.asarray(result)
         modes = current_modes()

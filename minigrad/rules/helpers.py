@@ -10,18 +10,27 @@ import numpy as np
 try:  # numpy 2 keeps its floating-point error state in a ContextVar: see docs/performance.md, "quiet"
     from numpy._core._ufunc_config import _extobj_contextvar as _error_state
     from numpy._core._ufunc_config import _make_extobj
-    _IGNORE_ALL = _make_extobj(all="ignore")
-    _set_error_state, _reset_error_state = _error_state.set, _error_state.reset  # bound once: see "quiet"
-except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, or a numpy that moved them)
-    _error_state = None
 
-__all__ = ["quiet", "quietly", "not_differentiable", "expand", "pow_backward_self", "pow_backward_exponent",
-           "div_backward_other", "maximum_backward", "stable_sigmoid", "erf", "sum_backward", "extreme_backward",
-           "Scattered", "index_forward", "index_backward", "index_put_backward_self", "matmul_backward_self",
-           "matmul_backward_other", "batch_norm_backward",
-           "cross_entropy_backward", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
-           "reverse_cumsum", "prod_backward", "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward",
-           "std_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
+    # both C calls, without a Python frame: they run around every quiet op
+    warnings_off = functools.partial(_error_state.set, _make_extobj(all="ignore"))
+    warnings_back = _error_state.reset
+except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, or a numpy that moved them)
+    def warnings_off():
+        state = np.errstate(all="ignore")
+        state.__enter__()
+        return state
+
+    def warnings_back(state):
+        state.__exit__(None, None, None)
+
+__all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
+           "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
+           "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "Scattered", "index_forward",
+           "index_backward", "index_put_backward_self", "matmul_backward_self",
+           "matmul_backward_other", "batch_norm_backward", "cross_entropy_backward", "along", "scatter_add",
+           "repeat_backward", "repeat_interleave_backward", "reverse_cumsum", "prod_backward",
+           "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward", "std_backward",
+           "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
 
 def expand(array, shape):
@@ -39,34 +48,20 @@ def expand(array, shape):
 
 def quietly(fn, *args, **kwargs):
     """``fn(*args, **kwargs)`` with numpy's floating-point warnings off."""
-    if _error_state is None:  # pragma: no cover (numpy 1)
-        with np.errstate(all="ignore"):
-            return fn(*args, **kwargs)
-    token = _set_error_state(_IGNORE_ALL)
+    token = warnings_off()
     try:
         return fn(*args, **kwargs)
     finally:
-        _reset_error_state(token)
+        warnings_back(token)
 
 
 def quiet(rule):
-    """The rule's forward computed with numpy's floating-point warnings off: inf and nan come
-    out as in PyTorch, which prints no warning for them. (Every gradient function runs
-    quietly too: backward walks the graph with the warnings off.) Cheaper than
-    ``np.errstate`` (docs/performance.md, "quiet")."""
-
-    if _error_state is None:  # pragma: no cover (numpy 1)
-        return functools.wraps(rule)(lambda *args, **params: quietly(rule, *args, **params))
-
-    @functools.wraps(rule)
-    def quiet_rule(*args, **params):
-        token = _set_error_state(_IGNORE_ALL)  # quietly(), without its frame: this runs on every op
-        try:
-            return rule(*args, **params)
-        finally:
-            _reset_error_state(token)
-
-    return quiet_rule
+    """Marks a rule whose forward can make inf or nan: the op wrapper computes it with
+    numpy's floating-point warnings off (``warnings_off``), as PyTorch prints no warning
+    for them. (Every gradient function runs quietly too: backward walks the graph with
+    the warnings off.)"""
+    rule.quiet = True
+    return rule
 
 
 def not_differentiable(name):
