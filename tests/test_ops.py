@@ -182,6 +182,8 @@ INDEXING = [
     case("negative rows", lambda lib, x: x[np.array([-1, 0, -3, -1])], (3, 4)),
     case("rows of a 3-D table", lambda lib, x: x[np.array([[1, 0], [1, 1]])], (2, 3, 2)),
     case("elements of a 1-D table", lambda lib, x: x[np.array([2, 2, 0])], (3,)),
+    # 300 rows x 60 picked (repeats, negatives): past the one-hot product's size, so np.add.at
+    case("rows of a large table", lambda lib, x: x[np.arange(-30, 30) * 7 % 40 - 2], (300, 2)),
 ]
 
 JOINS = [

@@ -26,7 +26,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "Scattered", "index_forward",
-           "index_backward", "index_put_backward_self", "matmul_backward_self",
+           "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
            "matmul_backward_other", "batch_norm_backward", "cross_entropy_backward", "along", "scatter_add",
            "repeat_backward", "repeat_interleave_backward", "reverse_cumsum", "prod_backward",
            "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward", "std_backward",
@@ -189,14 +189,27 @@ def index_backward(grad, shape, dtype, index):
     element picked several times (a row of C in C[Xb]) receives the sum."""
     if _is_basic(index):
         return Scattered(shape, dtype, index, grad)
-    spread = np.zeros(shape, dtype)
     if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape):
-        # rows of a table, scatter-added on flat indices: docs/performance.md, "embedding"
-        row_size = spread.size // shape[0]
-        rows = index.reshape(-1, 1) % shape[0]  # negative rows count from the end
-        np.add.at(spread.reshape(-1), (rows * row_size + np.arange(row_size)).reshape(-1), grad.reshape(-1))
-    else:
-        np.add.at(spread, index, grad)
+        return scatter_rows(grad, shape, dtype, index.reshape(-1))
+    spread = np.zeros(shape, dtype)
+    np.add.at(spread, index, grad)
+    return spread
+
+
+_ONE_HOT_LIMIT = 16384  # table rows x picked rows up to which the one-hot product is the faster
+
+
+def scatter_rows(grad, shape, dtype, rows):
+    """A zero table of ``shape`` with each row of ``grad`` added at the row ``rows`` picked
+    (``C[Xb]``'s backward): for a small table the product of a one-hot matrix with the
+    rows, else ``np.add.at`` on flat indices (docs/performance.md, "embedding")."""
+    row_size = math.prod(shape[1:])
+    values = grad.reshape(rows.size, row_size)
+    if shape[0] * rows.size <= _ONE_HOT_LIMIT:
+        return (np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values).reshape(shape)
+    spread = np.zeros(shape, dtype)
+    flat = (rows % shape[0])[:, None] * row_size + np.arange(row_size)  # negative rows count from the end
+    np.add.at(spread.reshape(-1), flat.reshape(-1), values.reshape(-1))
     return spread
 
 
