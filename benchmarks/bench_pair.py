@@ -6,9 +6,10 @@ Each tree is a directory holding minigrad/ and examples/ (a git worktree of anot
 commit, say). Both are imported into this one process under the same names, one after
 the other, and their steps run in alternation, 20 at a time, the order swapped every
 round. Separate runs of bench_step.py on a shared machine drift by 5 to 10 %; here both
-trees see the same machine state, so a difference of about 1 % shows. The contenders
-are bench_step.py's: (a) the nn model, (b) the lecture's chunked graph, (c) the numpy
-floor. Prints the median microseconds per step of each tree and their ratio.
+trees see the same machine state: a tree against itself gives 1.000 to 1.007, so a
+difference of 1 to 2 % shows. The contenders are bench_step.py's: (a) the nn model,
+(b) the lecture's chunked graph, (c) the numpy floor. Prints the median microseconds
+per step of each tree and their ratio.
 """
 
 import argparse
