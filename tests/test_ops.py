@@ -241,6 +241,7 @@ NON_FINITE = [
     case("log_softmax with -inf", lambda lib, x: functional(lib).log_softmax(x, dim=1), np.array([[-inf, 0.0, 1.0], [-inf, -inf, 1.0]]), finite_differences=False),
     case("softmax of inf", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[inf, 1.0], [0.0, 1.0]]), finite_differences=False),
     case("cross_entropy with -inf logit", lambda lib, x, t: functional(lib).cross_entropy(x, t), np.array([[0.0, -inf, 1.0]]), np.array([0]), finite_differences=False),
+    case("rows of a table, an inf gradient", lambda lib, x: x[np.array([1, 1, 2])].log(), np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 4.0], [5.0, 6.0]]), finite_differences=False),
 ]
 
 
@@ -286,6 +287,12 @@ def gradient_of(fn, array):
     x = mg.tensor(array, requires_grad=True)
     fn(x).backward()
     return x.grad
+
+
+def test_an_infinite_gradient_of_picked_rows_stays_in_those_rows():
+    C = mg.tensor([[1.0, 2.0], [0.0, 1.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    C[np.array([1, 1, 2])].log().sum().backward()
+    np.testing.assert_allclose(C.grad.numpy(), [[0.0, 0.0], [inf, 2.0], [1 / 3, 1 / 4], [0.0, 0.0]])
 
 
 def test_max_ties_follow_torchs_rule():

@@ -206,7 +206,9 @@ def scatter_rows(grad, shape, dtype, rows):
     row_size = math.prod(shape[1:])
     values = grad.reshape(rows.size, row_size)
     if shape[0] * rows.size <= _ONE_HOT_LIMIT:
-        return (np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values).reshape(shape)
+        table = (np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values).reshape(shape)
+        if math.isfinite(table.sum()):  # else 0 * inf in the product put nan in rows never picked
+            return table
     spread = np.zeros(shape, dtype)
     flat = (rows % shape[0])[:, None] * row_size + np.arange(row_size)  # negative rows count from the end
     np.add.at(spread.reshape(-1), flat.reshape(-1), values.reshape(-1))
