@@ -191,9 +191,7 @@ def index_backward(grad, shape, dtype, index):
         return Scattered(shape, dtype, index, grad)
     if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and len(shape):
         return scatter_rows(grad, shape, dtype, index.reshape(-1))
-    spread = np.zeros(shape, dtype)
-    np.add.at(spread, index, grad)
-    return spread
+    return scatter_add(grad, shape, dtype, index)
 
 
 _ONE_HOT_LIMIT = 16384  # table rows x picked rows up to which the one-hot product is the faster
@@ -259,7 +257,8 @@ def cross_entropy_backward(grad, log_probs, target):
 
 
 def scatter_add(grad, shape, dtype, index):
-    """The upstream gradient added back where ``index`` picked (gather, take_along_dim)."""
+    """The upstream gradient added back where ``index`` picked (getitem, gather, take_along_dim):
+    ``np.add.at``, so that an element picked twice gets both gradients."""
     spread = np.zeros(shape, dtype)
     np.add.at(spread, index, grad)
     return spread
