@@ -58,7 +58,8 @@ class _Walk:
         self.grads = {root: gradient}
         self.pending = [(-root._seq, root)]
         self.summed = set()  # tensors whose waiting gradient was made here by a sum: safe to add into
-        self.handed_out = {id(gradient)}  # arrays stored as some .grad, or the caller's
+        # arrays stored as some .grad, or the caller's, by id; held, so that no other array takes their id
+        self.handed_out = {id(gradient): gradient}
         self.checks = current_modes().gradient_checks
         self.retain_graph = retain_graph
         self.last_write = last_write()
@@ -144,7 +145,7 @@ class _Walk:
         # inputs): copy it, so .grad owns its memory; np.array also turns a numpy scalar into an array
         if type(grad) is not np.ndarray or grad.base is not None or id(grad) in self.handed_out:
             grad = np.array(grad)
-        self.handed_out.add(id(grad))
+        self.handed_out[id(grad)] = grad
         tensor._grad = grad
 
 

@@ -273,6 +273,9 @@ def primitive(name, rule):
 ops = SimpleNamespace(**{name: primitive(name, getattr(rules, name)) for name in rules.__all__})
 
 
+_LEADING_AXES = tuple(tuple(range(count)) for count in range(65))  # numpy has at most 64 dims; made once
+
+
 def reduce_to_shape(grad, shape, op_name):
     """Sum a gradient over the axes that broadcasting added or stretched, so that it
     has ``shape``: the one place where broadcasting is undone. Anything else that
@@ -280,7 +283,7 @@ def reduce_to_shape(grad, shape, op_name):
     extra = grad.ndim - len(shape)
     if extra >= 0:
         if extra:
-            grad = np.add.reduce(grad, axis=tuple(range(extra)))
+            grad = np.add.reduce(grad, axis=_LEADING_AXES[extra])
             if grad.shape == shape:  # the common case: a bias added to every row
                 return grad
         stretched = ()
