@@ -5,9 +5,9 @@ batch_norm). The vocabulary is described in rules/__init__.py."""
 import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme_backward,
-                      index_backward, index_forward, index_put_backward_self, matmul_backward_other,
-                      matmul_backward_self, pow_backward_exponent, pow_backward_self, quiet, stable_sigmoid,
-                      sum_backward)
+                      in_place, index_backward, index_forward, index_put_backward_self, linear_backward_weight,
+                      matmul_backward_other, matmul_backward_self, pow_backward_exponent, pow_backward_self, quiet,
+                      row_max, stable_sigmoid, sum_backward, tanh_backward)
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
            "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "index_put", "cat", "stack",
@@ -64,7 +64,7 @@ def log(self):
 
 def tanh(self):
     result = np.tanh(self)
-    return result, lambda grad: grad * (1 - result * result)
+    return result, lambda grad: tanh_backward(grad, result)
 
 
 def sigmoid(self):
@@ -175,7 +175,7 @@ def stack(*tensors, dim):
 def cross_entropy(self, target):
     """Mean over the rows of -log(softmax(self)[row, target[row]]), the log-sum-exp
     shifted by the row max."""
-    shifted = self - np.maximum.reduce(self, axis=1, keepdims=True)
+    shifted = self - row_max(self)
     log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
     result = np.add.reduce(log_probs[np.arange(len(target)), target]) * (-1 / len(target))
     return result, lambda grad: cross_entropy_backward(grad, log_probs, target)
@@ -187,7 +187,7 @@ def linear(self, weight, bias=None):
     if bias is not None:
         result += bias
     return result, (lambda grad: grad @ weight,
-                    lambda grad: grad.reshape(-1, grad.shape[-1]).T @ self.reshape(-1, self.shape[-1]),
+                    lambda grad: linear_backward_weight(grad, self),
                     lambda grad: grad)
 
 
@@ -218,7 +218,8 @@ def batch_norm(self, weight, bias, running_mean, running_var, training, momentum
     else:
         centred, var = self - running_mean, running_var
     inv_std = (var + eps) ** -0.5
-    normed = centred * inv_std
-    return normed * weight + bias, (lambda grad: batch_norm_backward(grad, weight, normed, inv_std, training, correction),
-                                    lambda grad: grad * normed,
-                                    lambda grad: grad)
+    normed = in_place(np.multiply, centred, inv_std)  # centred * inv_std; centred is the rule's own
+    result = in_place(np.add, normed * weight, bias)  # normed * weight + bias
+    return result, (lambda grad: batch_norm_backward(grad, weight, normed, inv_std, training, correction),
+                    lambda grad: grad * normed,
+                    lambda grad: grad)

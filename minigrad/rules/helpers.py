@@ -27,9 +27,8 @@ __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentia
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "Scattered", "index_forward",
            "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
-           "matmul_backward_other", "batch_norm_backward", "cross_entropy_backward", "along", "scatter_add",
-           "repeat_backward", "repeat_interleave_backward", "reverse_cumsum", "prod_backward",
-           "cumprod_backward", "logcumsumexp_backward", "variance", "var_backward", "std_backward",
+           "matmul_backward_other", "linear_backward_weight", "row_max", "batch_norm_backward",
+           "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
            "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
 
@@ -204,9 +203,9 @@ def scatter_rows(grad, shape, dtype, rows):
     row_size = math.prod(shape[1:])
     values = grad.reshape(rows.size, row_size)
     if shape[0] * rows.size <= _ONE_HOT_LIMIT:
-        table = (np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values).reshape(shape)
+        table = np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values
         if math.isfinite(table.sum()):  # else 0 * inf in the product put nan in rows never picked
-            return table
+            return table if len(shape) == 2 else table.reshape(shape)  # no view where none is needed
     spread = np.zeros(shape, dtype)
     flat = (rows % shape[0])[:, None] * row_size + np.arange(row_size)  # negative rows count from the end
     np.add.at(spread.reshape(-1), flat.reshape(-1), values.reshape(-1))
@@ -239,21 +238,63 @@ def matmul_backward_other(grad, self, other):
     return self.swapaxes(-1, -2) @ grad
 
 
+def linear_backward_weight(grad, self):
+    """grad.T @ self, summed over every row of every batch dim: both flattened to rows
+    first, unless they are rows already (docs/performance.md, "in place")."""
+    if self.ndim != 2:
+        grad, self = grad.reshape(-1, grad.shape[-1]), self.reshape(-1, self.shape[-1])
+    return grad.T @ self
+
+
+def row_max(self):
+    """The maximum of each row of a 2-D array, as a column: read at each row's arg-max,
+    which numpy finds faster than ``np.maximum.reduce`` along a short row
+    (docs/performance.md, "in place"). A NaN is the maximum of its row, as for both."""
+    return self.take(self.argmax(1) + np.arange(0, self.size, self.shape[1])).reshape(-1, 1)
+
+
 def batch_norm_backward(grad, weight, normed, inv_std, training, correction):
-    """The lecture's one-line batch norm backward, for any variance correction."""
-    dnormed = grad * weight
+    """The lecture's one-line batch norm backward, for any variance correction:
+    inv_std * (dnormed - mean(dnormed) - normed * sum(dnormed * normed) / (n - correction)),
+    the subtractions and the product done in place in ``dnormed``, the one array of the
+    batch's shape made for them (docs/performance.md, "in place")."""
+    dnormed = grad * weight  # at least as wide a dtype as normed and inv_std: in place loses nothing
     if not training:
-        return dnormed * inv_std
+        dnormed *= inv_std
+        return dnormed
     n = normed.shape[0]
-    return inv_std * (dnormed - np.add.reduce(dnormed, axis=0) * (1 / n)
-                      - normed * (np.add.reduce(dnormed * normed, axis=0) * (1 / (n - correction))))
+    projection = normed * (np.add.reduce(dnormed * normed, axis=0) * (1 / (n - correction)))
+    dnormed -= np.add.reduce(dnormed, axis=0) * (1 / n)
+    dnormed -= projection
+    dnormed *= inv_std
+    return dnormed
 
 
 def cross_entropy_backward(grad, log_probs, target):
-    """(softmax - one_hot(target)) / n, times the upstream gradient."""
+    """(softmax - one_hot(target)) / n, times the upstream gradient. The one-hot is taken
+    away at flat positions, and the scaling done in place (docs/performance.md, "in place");
+    the targets are in [0, classes), as the forward's indexing checked."""
     dlogits = np.exp(log_probs)
-    dlogits[np.arange(len(target)), target] -= 1
-    return dlogits * (grad / len(target))
+    dlogits.reshape(-1)[np.arange(0, dlogits.size, dlogits.shape[1]) + target] -= 1
+    return in_place(np.multiply, dlogits, grad / len(target))
+
+
+def tanh_backward(grad, result):
+    """grad * (1 - result * result), made in one new array (docs/performance.md, "in place")."""
+    local = result * result
+    if type(local) is not np.ndarray:  # a 0-d result: numpy gives a scalar, which cannot be written into
+        return grad * (1 - local)
+    np.subtract(1, local, out=local)
+    return in_place(np.multiply, local, grad)
+
+
+def in_place(ufunc, array, other):
+    """``ufunc(array, other)`` written into ``array``, a temporary of the rule's own, unless
+    ``other`` has a wider dtype (an upstream gradient in float64): then a new array, as the
+    plain expression gives."""
+    if other.dtype == array.dtype:
+        return ufunc(array, other, out=array)
+    return ufunc(array, other)
 
 
 def scatter_add(grad, shape, dtype, index):
@@ -284,81 +325,6 @@ def repeat_interleave_backward(grad, repeats, dim):
     shape = [1] * grad.ndim
     shape[dim] = len(repeats)
     return summed * (np.asarray(repeats) > 0).reshape(shape)
-
-
-def reverse_cumsum(grad, dim):
-    """The gradient of a cumulative sum: each element gets the sum of the upstream
-    gradients from its position to the end."""
-    return np.flip(np.cumsum(np.flip(grad, dim), axis=dim), dim)
-
-
-def _exclusive_cumprod(values, axis):
-    """The product of the elements before each position along ``axis`` (1 for the first)."""
-    ones = np.ones_like(np.take(values, [0], axis=axis))
-    return np.cumprod(np.concatenate([ones, np.delete(values, -1, axis=axis)], axis=axis), axis=axis)
-
-
-def prod_backward(grad, self, dim, keepdim):
-    """prod: each element's gradient is the product of the others, made of the products
-    before and after it, so that zeros need no division (PyTorch's answer too)."""
-    values = self.reshape(-1) if dim is None else self
-    axis = 0 if dim is None else dim
-    before = _exclusive_cumprod(values, axis)
-    after = np.flip(_exclusive_cumprod(np.flip(values, axis), axis), axis)
-    if dim is not None and not keepdim:
-        grad = np.expand_dims(grad, dim)
-    return (grad * before * after).reshape(self.shape)
-
-
-def cumprod_backward(grad, self, result, dim):
-    """cumprod: sum over j >= i of grad_j * result_j / self_i; with zeros, the products
-    without self_i are formed directly (quadratic in the length of ``dim``)."""
-    if np.all(self != 0):
-        return reverse_cumsum(grad * result, dim) / self
-    values, grad = np.moveaxis(self, dim, -1), np.moveaxis(grad, dim, -1)
-    n = values.shape[-1]
-    eye = np.eye(n, dtype=bool)
-    without = np.cumprod(np.where(eye, 1, values[..., None, :]), axis=-1)  # row i: self_i replaced by 1
-    spread = np.add.reduce(np.triu(without) * grad[..., None, :], axis=-1)
-    return np.moveaxis(spread, -1, dim)
-
-
-def _log_reverse_cumsum_exp(logs, dim):
-    return np.flip(np.logaddexp.accumulate(np.flip(logs, dim), axis=dim), dim)
-
-
-def logcumsumexp_backward(grad, self, result, dim):
-    """logcumsumexp: sum over j >= i of grad_j * exp(self_i - result_j), summed in log
-    space for the positive and negative parts of ``grad`` apart, so nothing overflows."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        positive = _log_reverse_cumsum_exp(np.log(np.maximum(grad, 0)) - result, dim)
-        negative = _log_reverse_cumsum_exp(np.log(np.maximum(-grad, 0)) - result, dim)
-        return np.exp(self + positive) - np.exp(self + negative)
-
-
-def variance(self, dim, correction):
-    """The deviations from the mean over ``dim`` (None: all), the variance (its dims kept
-    as size 1) and its divisor max(n - correction, 0), as in PyTorch. An empty or too
-    small reduction gives NaN or Inf, without a warning, as in PyTorch."""
-    n = self.size if dim is None else int(np.prod([self.shape[d] for d in dim]))
-    divisor = max(n - correction, 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        deviation = self - np.add.reduce(self, axis=dim, keepdims=True) / n
-        var = np.add.reduce(deviation * deviation, axis=dim, keepdims=True) / divisor
-    return deviation, var, divisor
-
-
-def var_backward(grad, deviation, divisor):
-    """var: 2 * deviation / divisor, times the upstream gradient spread over the reduction."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return grad * deviation * (np.float64(2) / divisor).astype(deviation.dtype)
-
-
-def std_backward(grad, deviation, result, divisor):
-    """std: var's gradient divided by 2 * std, and 0 where the std is 0 (PyTorch's
-    std_backward masks it there rather than give NaN)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(result == 0, 0, grad / result) * deviation / divisor
 
 
 def clamped_log(values):

@@ -3,8 +3,9 @@ cumprod and logcumsumexp. The vocabulary is described in rules/__init__.py."""
 
 import numpy as np
 
-from .helpers import (cumprod_backward, logcumsumexp_backward, prod_backward, reverse_cumsum, std_backward,
-                      sum_backward, var_backward, variance)
+from .helpers import sum_backward
+from .reduction_helpers import (cumprod_backward, logcumsumexp_backward, prod_backward, reverse_cumsum, std_backward,
+                                var_backward, variance)
 
 __all__ = ["var", "std", "prod", "cumsum", "cumprod", "logcumsumexp"]
 
