@@ -33,6 +33,7 @@ ELEMENTWISE = [
     case("exp method", lambda lib, x: x.exp(), (3, 4)),
     case("log", lambda lib, x: lib.log(x), positive((3, 4))),
     case("tanh", lambda lib, x: lib.tanh(x), (3, 4)),
+    case("tanh of a 0-d tensor", lambda lib, x: lib.tanh(x), ()),
     case("sigmoid", lambda lib, x: lib.sigmoid(x), (3, 4)),
     case("sigmoid far from zero", lambda lib, x: x.sigmoid(), np.array([-800.0, -30.0, -0.5, 0.5, 30.0, 800.0])),
     case("relu", lambda lib, x: lib.relu(x), (3, 4)),
