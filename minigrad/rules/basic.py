@@ -4,10 +4,11 @@ batch_norm). The vocabulary is described in rules/__init__.py."""
 
 import numpy as np
 
-from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme_backward,
-                      in_place, index_backward, index_forward, index_put_backward_self, linear_backward_weight,
-                      matmul_backward_other, matmul_backward_self, pow_backward_exponent, pow_backward_self, quiet,
-                      row_max, stable_sigmoid, sum_backward, tanh_backward)
+from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme,
+                      extreme_backward, in_place, index_backward, index_forward, index_put_backward_self,
+                      linear_backward_weight, matmul_backward_other, matmul_backward_self,
+                      pow_backward_exponent, pow_backward_self, quiet, row_max, stable_sigmoid, sum_backward,
+                      tanh_backward)
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
            "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "index_put", "cat", "stack",
@@ -120,13 +121,13 @@ def sum(self, dim, keepdim):
 
 
 def max(self, dim=None, indices=None, keepdim=False):
-    result = np.maximum.reduce(self, axis=dim, keepdims=keepdim)
-    return result, lambda grad: extreme_backward(grad, self, result, dim, indices)
+    result, position = extreme(self, dim, indices, keepdim, np.maximum)
+    return result, lambda grad: extreme_backward(grad, self, result, dim, position)
 
 
 def min(self, dim=None, indices=None, keepdim=False):
-    result = np.minimum.reduce(self, axis=dim, keepdims=keepdim)
-    return result, lambda grad: extreme_backward(grad, self, result, dim, indices)
+    result, position = extreme(self, dim, indices, keepdim, np.minimum)
+    return result, lambda grad: extreme_backward(grad, self, result, dim, position)
 
 
 # ----- shape -----

@@ -25,7 +25,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 
 __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
-           "stable_sigmoid", "erf", "sum_backward", "extreme_backward", "Scattered", "index_forward",
+           "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered", "index_forward",
            "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
            "matmul_backward_other", "linear_backward_weight", "row_max", "batch_norm_backward",
            "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
@@ -75,7 +75,9 @@ def pow_backward_self(grad, self, other):
     self = 0), as in PyTorch. For a square, self rather than self ** 1, which numpy
     computes the slow way (docs/performance.md, "pow")."""
     if type(other) is int and other == 2:
-        return grad * 2 * self
+        twice = grad * self
+        twice *= 2  # in place: one array made, not two (docs/performance.md, "in place")
+        return twice
     if isinstance(other, np.ndarray):
         return np.where(other == 0, 0, grad * other * self ** (other - 1))
     return grad * other * self ** (other - 1) if other != 0 else np.zeros_like(grad)
@@ -128,15 +130,28 @@ def sum_backward(grad, shape, dim, keepdim):
     return expand(grad, shape)
 
 
-def extreme_backward(grad, self, result, dim, indices):
+def extreme(self, dim, indices, keepdim, ufunc):
+    """max/min (``ufunc`` is np.maximum or np.minimum) and where the result was taken:
+    over the whole tensor, ``ufunc.reduce`` (and None); along ``dim``, the elements at
+    ``indices`` (the arg-max or arg-min, as a dim of size 1), read at their numpy index,
+    which backward reuses. That costs less than the reduce along a short dim
+    (docs/performance.md, "max"); a NaN is the arg-max, and so the maximum, of its row."""
+    if dim is None:
+        return ufunc.reduce(self, axis=None, keepdims=keepdim), None
+    position = along(indices, dim, self.ndim)
+    result = self[position]
+    return (result if keepdim else result.squeeze(dim)), position
+
+
+def extreme_backward(grad, self, result, dim, position):
     """max/min: over the whole tensor, the gradient is split evenly among the ties (as
-    PyTorch's max()); along ``dim``, it goes to ``indices`` (the arg-max, kept as a
-    dim of size 1). A NaN is the maximum wherever it is, as in PyTorch."""
+    PyTorch's max()); along ``dim``, it goes to ``position``, the index of the elements
+    picked (``extreme``). A NaN is the maximum wherever it is, as in PyTorch."""
     if dim is None:
         ties = (self == result) | (np.isnan(self) & np.isnan(result))
         return ties * (grad / ties.sum())
     spread = np.zeros(self.shape, self.dtype)
-    spread[along(indices, dim, self.ndim)] = grad.reshape(indices.shape)
+    spread[position] = grad.reshape(position[dim].shape)
     return spread
 
 
@@ -194,6 +209,16 @@ def index_backward(grad, shape, dtype, index):
 
 
 _ONE_HOT_LIMIT = 16384  # table rows x picked rows up to which the one-hot product is the faster
+_IDENTITY_ROWS = 256  # tables up to this many rows keep their identity matrix: at most 512 KB each
+
+
+@functools.lru_cache(maxsize=8)
+def _identity(size, dtype):
+    """``np.eye(size, dtype=dtype)``, made once and read-only: np.eye is Python code
+    (docs/performance.md, "embedding")."""
+    identity = np.eye(size, dtype=dtype)
+    identity.flags.writeable = False
+    return identity
 
 
 def scatter_rows(grad, shape, dtype, rows):
@@ -202,8 +227,8 @@ def scatter_rows(grad, shape, dtype, rows):
     rows, else ``np.add.at`` on flat indices (docs/performance.md, "embedding")."""
     row_size = math.prod(shape[1:])
     values = grad.reshape(rows.size, row_size)
-    if shape[0] * rows.size <= _ONE_HOT_LIMIT:
-        table = np.eye(shape[0], dtype=dtype).take(rows, axis=0).T @ values
+    if shape[0] <= _IDENTITY_ROWS and shape[0] * rows.size <= _ONE_HOT_LIMIT:
+        table = _identity(shape[0], dtype).take(rows, axis=0).T @ values
         if math.isfinite(table.sum()):  # else 0 * inf in the product put nan in rows never picked
             return table if len(shape) == 2 else table.reshape(shape)  # no view where none is needed
     spread = np.zeros(shape, dtype)
