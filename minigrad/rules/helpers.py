@@ -28,7 +28,8 @@ __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentia
            "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered", "index_forward",
            "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
            "matmul_backward_other", "linear_backward_weight", "row_max", "batch_norm_backward",
-           "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward", "repeat_interleave_backward",
+           "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward",
+           "repeat_interleave_backward",
            "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
 
@@ -265,7 +266,7 @@ def matmul_backward_other(grad, self, other):
 
 def linear_backward_weight(grad, self):
     """grad.T @ self, summed over every row of every batch dim: both flattened to rows
-    first, unless they are rows already (docs/performance.md, "in place")."""
+    first, unless they are rows already (docs/performance.md, "linear_backward_weight")."""
     if self.ndim != 2:
         grad, self = grad.reshape(-1, grad.shape[-1]), self.reshape(-1, self.shape[-1])
     return grad.T @ self
@@ -274,7 +275,7 @@ def linear_backward_weight(grad, self):
 def row_max(self):
     """The maximum of each row of a 2-D array, as a column: read at each row's arg-max,
     which numpy finds faster than ``np.maximum.reduce`` along a short row
-    (docs/performance.md, "in place"). A NaN is the maximum of its row, as for both."""
+    (docs/performance.md, "row_max"). A NaN is the maximum of its row, as for both."""
     return self.take(self.argmax(1) + np.arange(0, self.size, self.shape[1])).reshape(-1, 1)
 
 
@@ -283,16 +284,13 @@ def batch_norm_backward(grad, weight, normed, inv_std, training, correction):
     inv_std * (dnormed - mean(dnormed) - normed * sum(dnormed * normed) / (n - correction)),
     the subtractions and the product done in place in ``dnormed``, the one array of the
     batch's shape made for them (docs/performance.md, "in place")."""
-    dnormed = grad * weight  # at least as wide a dtype as normed and inv_std: in place loses nothing
-    if not training:
-        dnormed *= inv_std
-        return dnormed
-    n = normed.shape[0]
-    projection = normed * (np.add.reduce(dnormed * normed, axis=0) * (1 / (n - correction)))
-    dnormed -= np.add.reduce(dnormed, axis=0) * (1 / n)
-    dnormed -= projection
-    dnormed *= inv_std
-    return dnormed
+    dnormed = grad * weight  # at least the output's dtype, as wide as normed's: in place loses nothing
+    if training:
+        n = normed.shape[0]
+        projection = normed * (np.add.reduce(dnormed * normed, axis=0) * (1 / (n - correction)))
+        dnormed -= np.add.reduce(dnormed, axis=0) * (1 / n)
+        dnormed -= projection
+    return in_place(np.multiply, dnormed, inv_std)
 
 
 def cross_entropy_backward(grad, log_probs, target):
