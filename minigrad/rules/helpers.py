@@ -25,12 +25,11 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 
 __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
-           "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered", "index_forward",
-           "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
-           "matmul_backward_other", "linear_backward_weight", "row_max", "batch_norm_backward",
+           "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered",
+           "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
+           "matmul_backward_other", "linear_backward_weight", "row_max", "row_positions", "batch_norm_backward",
            "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward",
-           "repeat_interleave_backward",
-           "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
+           "repeat_interleave_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
 
 def expand(array, shape):
@@ -276,7 +275,13 @@ def row_max(self):
     """The maximum of each row of a 2-D array, as a column: read at each row's arg-max,
     which numpy finds faster than ``np.maximum.reduce`` along a short row
     (docs/performance.md, "row_max"). A NaN is the maximum of its row, as for both."""
-    return self.take(self.argmax(1) + np.arange(0, self.size, self.shape[1])).reshape(-1, 1)
+    return self.take(row_positions(self, self.argmax(1))).reshape(-1, 1)
+
+
+def row_positions(array, columns):
+    """The flat positions, in a C-contiguous 2-D ``array``, of one element per row: row r's
+    at column ``columns[r]``. numpy indexes a flat array faster than by the pair (rows, columns)."""
+    return np.arange(0, array.size, array.shape[1]) + columns
 
 
 def batch_norm_backward(grad, weight, normed, inv_std, training, correction):
@@ -298,7 +303,7 @@ def cross_entropy_backward(grad, log_probs, target):
     away at flat positions, and the scaling done in place (docs/performance.md, "in place");
     the targets are in [0, classes), as the forward's indexing checked."""
     dlogits = np.exp(log_probs)
-    dlogits.reshape(-1)[np.arange(0, dlogits.size, dlogits.shape[1]) + target] -= 1
+    dlogits.reshape(-1)[row_positions(dlogits, target)] -= 1
     return in_place(np.multiply, dlogits, grad / len(target))
 
 
