@@ -29,7 +29,7 @@ class ReductionMethods:
         """Mean over ``dim``: the sum times 1/n (NaN over no elements, as in PyTorch)."""
         arguments.check_floating(self, "mean")
         dims = arguments.dims(dim, self.array.ndim, "mean")
-        total = self.sum(dims, keepdim if keepdims is None else keepdims)
+        total = self.sum(dims, keepdim, keepdims=keepdims)
         n = arguments.count(self.array.shape, dims)
         return total * (1 / n if n else math.nan)  # 0 * NaN, unlike 0 * inf, warns of nothing
 
