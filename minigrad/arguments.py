@@ -8,7 +8,7 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["dims", "dim", "count", "shape_argument", "infer_shape", "index", "split_index", "check_floating"]
+__all__ = ["dims", "dim", "count", "shape_argument", "size_argument", "infer_shape", "index", "split_index", "check_floating"]
 
 
 def check_floating(tensor, name):
@@ -54,6 +54,15 @@ def shape_argument(args):
     return tuple(map(operator.index, args))
 
 
+def size_argument(args, name):
+    """The size of a tensor to make, ``f(2, 3)`` or ``f((2, 3))``; RuntimeError for a
+    negative dimension, as in PyTorch (numpy would make ``randn(-3, 2)`` empty)."""
+    shape = shape_argument(args)
+    if min(shape, default=0) < 0:
+        raise RuntimeError(f"{name}: trying to create a tensor with negative dimension {min(shape)}: {list(shape)}")
+    return shape
+
+
 def infer_shape(shape, size, old_shape, name):
     """``shape`` with its -1 (if any) worked out; ValueError if it cannot hold ``size`` elements."""
     if -1 in shape:
@@ -68,6 +77,8 @@ def infer_shape(shape, size, old_shape, name):
 
 
 def _index_part(part):
+    if isinstance(part, tuple):  # a tuple inside an index is a sequence of indices, as numpy reads it
+        part = list(part)
     if isinstance(part, Node):
         return part.array
     if isinstance(part, range):

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import random
 from .random import draw
-from .arguments import shape_argument
+from .arguments import size_argument
 from .dtypes import as_array, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
@@ -32,8 +32,8 @@ def tensor(data, dtype=None, requires_grad=False, label=None):
     return Tensor(np.array(as_array(data, dtype)), requires_grad=requires_grad, label=label)
 
 
-def _filled(fill, size, dtype, requires_grad):
-    shape = shape_argument(size)
+def _filled(fill, size, dtype, requires_grad, name=None):
+    shape = size_argument(size, name or fill.__name__)
     return Tensor(fill(shape, dtype=np.dtype(dtype or get_default_dtype())), requires_grad=requires_grad)
 
 
@@ -60,12 +60,12 @@ def ones_like(other, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with ``fill_value``; its dtype follows the value as in ``tensor``."""
     dtype = dtype or as_array(fill_value).dtype
-    return Tensor(np.full(shape_argument((size,)), fill_value, dtype=dtype), requires_grad=requires_grad)
+    return Tensor(np.full(size_argument((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor whose values are not to be relied on (zeros here); ``size`` as ints or one tuple."""
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    return _filled(np.zeros, size, dtype, requires_grad, "empty")
 
 
 def empty_like(other, dtype=None, requires_grad=False):
@@ -80,17 +80,29 @@ def full_like(other, fill_value, dtype=None, requires_grad=False):
 
 def eye(n, m=None, dtype=None, requires_grad=False):
     """The n × m (n × n) identity matrix."""
+    size_argument((n, n if m is None else m), "eye")
     return Tensor(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False):
-    """``steps`` numbers evenly spaced from ``start`` to ``end``, both included."""
-    return Tensor(np.linspace(start, end, steps).astype(_float_dtype(dtype)), requires_grad=requires_grad)
+    """``steps`` numbers evenly spaced from ``start`` to ``end``, both included (truncated
+    toward zero for an integer dtype, as in PyTorch)."""
+    return Tensor(np.linspace(start, end, _steps(steps, dtype, "linspace")).astype(_float_dtype(dtype)),
+                  requires_grad=requires_grad)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False):
     """``base`` to the powers ``linspace(start, end, steps)``."""
-    return Tensor(np.logspace(start, end, steps, base=base).astype(_float_dtype(dtype)), requires_grad=requires_grad)
+    return Tensor(np.logspace(start, end, _steps(steps, dtype, "logspace"), base=base).astype(_float_dtype(dtype)), requires_grad=requires_grad)
+
+
+def _steps(steps, dtype, name):
+    """linspace's and logspace's ``steps``, checked as PyTorch checks them (no bool ranges)."""
+    if steps < 0:
+        raise RuntimeError(f"{name}: number of steps must be non-negative, got {steps}")
+    if dtype is not None and np.dtype(dtype) == np.bool_:
+        raise NotImplementedError(f"{name}: not implemented for dtype bool")
+    return steps
 
 
 def meshgrid(*tensors, indexing="ij"):
@@ -114,6 +126,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     """Numbers from ``start`` (0 when only one argument is given) up to, not including, ``end``."""
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError(f"arange: end {end} and start {start} are inconsistent with the sign of step {step}")
     if dtype is None:
         dtype = as_array([start, end, step]).dtype
     return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
@@ -125,13 +141,13 @@ def _float_dtype(dtype):
 
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the standard normal distribution."""
-    data = draw("normal", "randn", generator, shape_argument(size), _float_dtype(dtype))
+    data = draw("normal", "randn", generator, size_argument(size, "randn"), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
-    data = draw("uniform", "rand", generator, shape_argument(size), _float_dtype(dtype))
+    data = draw("uniform", "rand", generator, size_argument(size, "rand"), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
@@ -154,13 +170,12 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
         raise TypeError("randint: needs a size, as randint(high, size) or randint(low, high, size)")
     if high <= low:
         raise ValueError(f"randint: low ({low}) must be less than high ({high})")
-    return Tensor(draw("randint", "randint", generator, low, high, shape_argument((size,)), dtype or np.int64))
+    return Tensor(draw("randint", "randint", generator, low, high, size_argument((size,), "randint"), dtype or np.int64))
 
 
 def randperm(n, generator=None, dtype=None):
     """A random permutation of the integers 0 to n - 1."""
-    if n < 0:
-        raise ValueError(f"randperm: n must be non-negative, got {n}")
+    size_argument((n,), "randperm")
     return Tensor(draw("randperm", "randperm", generator, int(n), dtype or np.int64))
 
 

@@ -119,11 +119,15 @@ class ShapeMethods:
     def roll(self, shifts, dims=None):
         """The elements shifted along ``dims`` by ``shifts``, wrapping around; without
         ``dims`` over the flattened tensor, as PyTorch."""
+        shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
         if dims is None:
-            return ops.roll(self, shifts=int(shifts if isinstance(shifts, int) else shifts[0]), dims=None)
-        shifts, dims = (tuple(v) if isinstance(v, (tuple, list)) else (v,) for v in (shifts, dims))
+            if len(shifts) != 1:
+                raise RuntimeError(f"roll: shifts {shifts} need as many dims, and without dims only one shift is "
+                                   f"allowed (over the flattened tensor)")
+            return ops.roll(self, shifts=int(shifts[0]), dims=None)
+        dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
         if len(shifts) != len(dims):
-            raise ValueError(f"roll: shifts {shifts} and dims {dims} differ in length")
+            raise RuntimeError(f"roll: shifts {shifts} and dims {dims} must align (the same number of each)")
         return ops.roll(self, shifts=shifts, dims=tuple(arguments.dim(d, self.ndim, "roll") for d in dims))
 
     def tril(self, diagonal=0):

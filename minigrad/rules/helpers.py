@@ -301,8 +301,10 @@ def batch_norm_backward(grad, weight, normed, inv_std, training, correction):
 def cross_entropy_backward(grad, log_probs, target):
     """(softmax - one_hot(target)) / n, times the upstream gradient. The one-hot is taken
     away at flat positions, and the scaling done in place (docs/performance.md, "in place");
-    the targets are in [0, classes), as the forward's indexing checked."""
-    dlogits = np.exp(log_probs)
+    the targets are in [0, classes), as the forward's indexing checked. The exponential is
+    made C-contiguous, so that its flat view is the array itself (the logits of ``x.T``
+    give log_probs in Fortran order, whose ``reshape(-1)`` would be a copy)."""
+    dlogits = np.exp(log_probs, order="C")
     dlogits.reshape(-1)[row_positions(dlogits, target)] -= 1
     return in_place(np.multiply, dlogits, grad / len(target))
 
