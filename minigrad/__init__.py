@@ -1,6 +1,6 @@
 """minigrad: a micro autograd engine with a PyTorch-like Tensor on top of numpy."""
 
-from . import functional, nn, optim
+from . import functional, nn, optim, utils
 from .creation import (arange, cat, empty, empty_like, eye, full, full_like, linspace, logspace, manual_seed, meshgrid,
                        multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like, randperm, stack,
                        tensor, zeros, zeros_like)
@@ -19,7 +19,7 @@ from .tensor_reductions import ValuesIndices
 __version__ = "0.1.0"
 
 __all__ = [
-    "functional", "nn", "optim",
+    "functional", "nn", "optim", "utils",
     "Tensor", "ValuesIndices", "tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange",
     "rand", "randn", "randint", "randperm", "rand_like", "randn_like", "multinomial", "manual_seed",
     "default_generator", "Generator", "cat", "stack", "empty", "empty_like", "eye", "full_like", "linspace",

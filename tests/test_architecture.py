@@ -24,11 +24,11 @@ LAYERS = [
     ("tensor mixins", ["tensor_*"]),
     ("tensor", ["tensor"]),
     ("creation, functional, functions", ["creation", "activations", "losses", "functional", "functions"]),
-    ("nn, optim", ["nn", "nn.*", "optim", "optim.*"]),
-    ("tools", ["gradcheck", "serialization", "drawing", "drawing.*", "debug"]),
+    ("nn, optim, utils.data", ["nn", "nn.*", "optim", "optim.*", "utils", "utils.data", "utils.data.*"]),
+    ("tools", ["gradcheck", "serialization", "drawing", "drawing.*", "debug", "utils.tensorboard"]),
     ("package", [""]),
 ]
-TOOLS = LAYERS.index(("tools", ["gradcheck", "serialization", "drawing", "drawing.*", "debug"]))
+TOOLS = [name for name, _ in LAYERS].index("tools")
 MAX_LINES = 400
 
 

@@ -1,0 +1,10 @@
+"""``minigrad.utils.data``, as ``torch.utils.data``: datasets, samplers that draw from
+PyTorch's random streams, and a DataLoader that batches in the calling process."""
+
+from .collate import default_collate, default_convert
+from .dataloader import DataLoader
+from .dataset import Dataset, Subset, TensorDataset, random_split
+from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+
+__all__ = ["Dataset", "TensorDataset", "Subset", "random_split", "Sampler", "SequentialSampler",
+           "RandomSampler", "BatchSampler", "DataLoader", "default_collate", "default_convert"]
