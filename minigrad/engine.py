@@ -118,8 +118,10 @@ class Node:
                  "__weakref__")
 
     def _record(self, data, op, params, inputs, grad_fns, scope=()):
-        """Set every field: the one place a node is made, for a leaf (op None) or an op's output."""
-        self.array = data
+        """Set every field: the one place a node is made, for a leaf (op None) or an op's output.
+        A numpy scalar (what a ufunc gives for 0-d arrays) becomes a 0-d array, so that every
+        tensor holds an ndarray that in-place ops can write."""
+        self.array = data if type(data) is np.ndarray else np.asarray(data)
         self._grad = None
         self.requires_grad = grad_fns is not None
         self.label = None
@@ -243,8 +245,6 @@ def primitive(name, rule):
         finally:
             if quiet:
                 warnings_back(token)
-        if type(result) is not np.ndarray:
-            result = np.asarray(result)
         modes = current_modes()
         scope = modes.scope
         if scope and modes.thread != get_ident():  # the module calls of the thread owning these modes
@@ -257,7 +257,7 @@ def primitive(name, rule):
             out._record(result, name, params, args, None, scope)
         else:
             out._record(result, None, None, (), None, scope)
-        if result.base is not None:  # maybe a view of an input: share its version
+        if out.array.base is not None:  # maybe a view of an input: share its version
             _share_versions(out, args)
         if modes.watchers:
             for watch in modes.watchers:

@@ -12,7 +12,7 @@ from numbers import Number
 import numpy as np
 
 from . import backward as _backward
-from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
+from .dtypes import as_array, bool_, check_dtype, float32, float64, get_default_dtype, int32, int64
 from .printing import array_text
 from .engine import Node, ops, set_tensor_class
 from .tensor_indexing import IndexingMethods
@@ -210,7 +210,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
     # ----- dtype -----
     def to(self, dtype):
         """The tensor converted to ``dtype`` (gradients flow back converted)."""
-        dtype = np.dtype(dtype)
+        dtype = check_dtype(np.dtype(dtype), "to")
         return self if dtype == self.array.dtype else ops.cast(self, dtype=dtype)
 
     type = to

@@ -5,7 +5,8 @@ per case, checked by ``check_op`` against finite differences and PyTorch."""
 import numpy as np
 import pytest
 
-from helpers import case, check_op, functional
+import minigrad as mg
+from helpers import case, check_op, functional, torch
 
 inf, nan = np.inf, np.nan
 
@@ -26,3 +27,36 @@ INDICES = [
 @pytest.mark.parametrize("fn, inputs, options", LAYOUTS + INDICES)
 def test_op_on_unusual_input(fn, inputs, options):
     check_op(fn, *inputs, **options)
+
+
+def written(make, lib):
+    """The values of a 0-d result after each in-place write: fill_, zero_, x[()] = v, copy_."""
+    values = []
+    for write in (lambda r: r.fill_(True), lambda r: r.zero_(), lambda r: r.__setitem__((), 1), lambda r: r.copy_(lib.tensor(0))):
+        result = make(lib)
+        write(result)
+        values.append(result.item())
+    return values
+
+
+# a 0-d result holds an array, so that in-place writes change it (a numpy scalar would not)
+ZERO_D_RESULTS = [
+    pytest.param(lambda lib: lib.tensor(1.5) > 0, id="comparison"),
+    pytest.param(lambda lib: lib.tensor(1.5).isnan(), id="isnan"),
+    pytest.param(lambda lib: lib.tensor(1.5).isinf(), id="isinf"),
+    pytest.param(lambda lib: lib.tensor(1.5).isfinite(), id="isfinite"),
+    pytest.param(lambda lib: ~(lib.tensor(1.5) > 0), id="invert"),
+    pytest.param(lambda lib: lib.tensor(1.5).logical_not(), id="logical_not"),
+    pytest.param(lambda lib: lib.tensor(1.5) * 2, id="mul"),
+    pytest.param(lambda lib: lib.tensor([1.0, 2.0]).sum(), id="sum"),
+    pytest.param(lambda lib: lib.tensor([1.0, 2.0]).argmax(), id="argmax"),
+    pytest.param(lambda lib: lib.tensor([True, False]).any(), id="any"),
+]
+
+
+@pytest.mark.parametrize("make", ZERO_D_RESULTS)
+def test_a_0d_result_can_be_written_in_place(make):
+    expected = [1, 0, 1, 0]
+    assert written(make, mg) == expected
+    if torch is not None:
+        assert written(make, torch) == expected
