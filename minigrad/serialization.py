@@ -82,10 +82,14 @@ def _write_archive(file, arrays):
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def load(path):
+def load(path, map_location=None, weights_only=None):
     """Read what ``save`` wrote: a Tensor, or a dict in which numeric arrays come
     back as Tensors and text as str (0-d) or ndarrays of str. A file that is not
-    such an archive, or not whole, raises SerializationError."""
+    such an archive, or not whole, raises SerializationError. ``map_location`` and
+    ``weights_only`` are PyTorch's: every tensor is put on the CPU ('cpu', a CPU device,
+    None, a function or a dict that keeps 'cpu' there), and only data is ever read, never
+    pickled code, whatever ``weights_only`` says."""
+    _check_map_location(map_location)
     if not os.path.exists(path):
         raise FileNotFoundError(f"load: no such file: {path}")
     try:
@@ -97,6 +101,20 @@ def load(path):
     if list(arrays) == [_SINGLE]:
         return Tensor(arrays[_SINGLE])
     return {key: (Tensor(a) if a.dtype.kind in "fiub" else (str(a) if a.ndim == 0 else a)) for key, a in arrays.items()}
+
+
+def _check_map_location(map_location):
+    """Refuse a map_location that sends the tensors off the CPU, as PyTorch's CPU build does."""
+    if isinstance(map_location, dict):
+        map_location = map_location.get("cpu")  # a file of save's has tensors on the CPU only
+    if map_location is None or callable(map_location):
+        return
+    if not isinstance(map_location, str) and not hasattr(map_location, "type"):
+        raise TypeError(f"load: map_location must be a device name, a device, a dict or a function, "
+                        f"not {type(map_location).__name__}")
+    if str(map_location).partition(":")[0] != "cpu":
+        raise RuntimeError(f"load: map_location={str(map_location)!r} names a device minigrad does not have: "
+                           "minigrad runs on the CPU, so pass map_location='cpu' or leave it out")
 
 
 def _read_archive(path):
