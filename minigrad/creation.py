@@ -5,9 +5,12 @@ the same seed (see ``minigrad.random``), a ``numpy.random.Generator`` numpy's; w
 use ``minigrad.random.default_generator``, which ``manual_seed`` seeds.
 """
 
+import functools
+
 import numpy as np
 
 from . import random
+from .devices import check_device
 from .random import draw
 from .arguments import size_argument
 from .dtypes import as_array, get_default_dtype
@@ -15,7 +18,20 @@ from .engine import ops
 from .tensor import Tensor
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "rand", "randn", "randint",
-           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "cat", "stack"]
+           "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "cat", "stack",
+           "from_numpy"]
+
+
+def _on_cpu(make):
+    """``make`` taking ``device=`` as PyTorch's factories do: the CPU, or an error saying
+    that minigrad runs on the CPU."""
+    @functools.wraps(make)
+    def on_cpu(*args, device=None, **kwargs):
+        if device is not None:
+            check_device(device, make.__name__)
+        return make(*args, **kwargs)
+
+    return on_cpu
 
 
 def manual_seed(seed):
@@ -23,8 +39,7 @@ def manual_seed(seed):
     return random.manual_seed(seed)
 
 
-
-
+@_on_cpu
 def tensor(data, dtype=None, requires_grad=False, label=None):
     """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, an
     ndarray or a Tensor). Python floats become the default dtype (float32), ints
@@ -32,58 +47,79 @@ def tensor(data, dtype=None, requires_grad=False, label=None):
     return Tensor(np.array(as_array(data, dtype)), requires_grad=requires_grad, label=label)
 
 
+def from_numpy(array):
+    """A tensor sharing ``array``'s memory (writes to one show in the other), as
+    ``torch.from_numpy``; its dtype is the array's."""
+    if not isinstance(array, np.ndarray):
+        raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
+    if array.dtype.kind not in "fiub":
+        raise TypeError(f"from_numpy: cannot make a tensor of an array of dtype {array.dtype}; "
+                        f"numbers and bools only")
+    return Tensor(array)
+
+
 def _filled(fill, size, dtype, requires_grad, name=None):
     shape = size_argument(size, name or fill.__name__)
     return Tensor(fill(shape, dtype=np.dtype(dtype or get_default_dtype())), requires_grad=requires_grad)
 
 
+@_on_cpu
 def zeros(*size, dtype=None, requires_grad=False):
     """A tensor of zeros; ``size`` as ints or one tuple."""
     return _filled(np.zeros, size, dtype, requires_grad)
 
 
+@_on_cpu
 def ones(*size, dtype=None, requires_grad=False):
     """A tensor of ones; ``size`` as ints or one tuple."""
     return _filled(np.ones, size, dtype, requires_grad)
 
 
+@_on_cpu
 def zeros_like(other, dtype=None, requires_grad=False):
     """Zeros of ``other``'s shape and dtype."""
     return zeros(other.shape, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
+@_on_cpu
 def ones_like(other, dtype=None, requires_grad=False):
     """Ones of ``other``'s shape and dtype."""
     return ones(other.shape, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
+@_on_cpu
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with ``fill_value``; its dtype follows the value as in ``tensor``."""
     dtype = dtype or as_array(fill_value).dtype
     return Tensor(np.full(size_argument((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad)
 
 
+@_on_cpu
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor whose values are not to be relied on (zeros here); ``size`` as ints or one tuple."""
     return _filled(np.zeros, size, dtype, requires_grad, "empty")
 
 
+@_on_cpu
 def empty_like(other, dtype=None, requires_grad=False):
     """``empty`` of ``other``'s shape and dtype."""
     return zeros_like(other, dtype=dtype, requires_grad=requires_grad)
 
 
+@_on_cpu
 def full_like(other, fill_value, dtype=None, requires_grad=False):
     """``fill_value`` in ``other``'s shape and dtype (the value converted to that dtype)."""
     return Tensor(np.full(other.shape, fill_value, dtype=dtype or other.dtype), requires_grad=requires_grad)
 
 
+@_on_cpu
 def eye(n, m=None, dtype=None, requires_grad=False):
     """The n × m (n × n) identity matrix."""
     size_argument((n, n if m is None else m), "eye")
     return Tensor(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype)), requires_grad=requires_grad)
 
 
+@_on_cpu
 def linspace(start, end, steps, dtype=None, requires_grad=False):
     """``steps`` numbers evenly spaced from ``start`` to ``end``, both included (truncated
     toward zero for an integer dtype, as in PyTorch)."""
@@ -91,6 +127,7 @@ def linspace(start, end, steps, dtype=None, requires_grad=False):
                   requires_grad=requires_grad)
 
 
+@_on_cpu
 def logspace(start, end, steps, base=10.0, dtype=None, requires_grad=False):
     """``base`` to the powers ``linspace(start, end, steps)``."""
     return Tensor(np.logspace(start, end, _steps(steps, dtype, "logspace"), base=base).astype(_float_dtype(dtype)), requires_grad=requires_grad)
@@ -122,6 +159,7 @@ def meshgrid(*tensors, indexing="ij"):
                  for i, t in enumerate(tensors))
 
 
+@_on_cpu
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     """Numbers from ``start`` (0 when only one argument is given) up to, not including, ``end``."""
     if end is None:
@@ -139,28 +177,33 @@ def _float_dtype(dtype):
     return np.dtype(dtype or get_default_dtype())
 
 
+@_on_cpu
 def randn(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the standard normal distribution."""
     data = draw("normal", "randn", generator, size_argument(size, "randn"), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
+@_on_cpu
 def rand(*size, generator=None, dtype=None, requires_grad=False):
     """Samples from the uniform distribution on [0, 1)."""
     data = draw("uniform", "rand", generator, size_argument(size, "rand"), _float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
+@_on_cpu
 def randn_like(other, generator=None, dtype=None, requires_grad=False):
     """Standard normal samples of ``other``'s shape and dtype."""
     return randn(other.shape, generator=generator, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
+@_on_cpu
 def rand_like(other, generator=None, dtype=None, requires_grad=False):
     """Uniform samples on [0, 1) of ``other``'s shape and dtype."""
     return rand(other.shape, generator=generator, dtype=dtype or other.dtype, requires_grad=requires_grad)
 
 
+@_on_cpu
 def randint(low, high=None, size=None, generator=None, dtype=None):
     """Integers from ``low`` up to, not including, ``high``: ``randint(high, size)`` or
     ``randint(low, high, size)`` as in PyTorch."""
@@ -173,6 +216,7 @@ def randint(low, high=None, size=None, generator=None, dtype=None):
     return Tensor(draw("randint", "randint", generator, low, high, size_argument((size,), "randint"), dtype or np.int64))
 
 
+@_on_cpu
 def randperm(n, generator=None, dtype=None):
     """A random permutation of the integers 0 to n - 1."""
     size_argument((n,), "randperm")

@@ -4,8 +4,8 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["float16", "float32", "float64", "int32", "int64", "uint8", "bool_", "SUPPORTED_DTYPES", "set_default_dtype",
-           "get_default_dtype", "check_dtype", "as_array"]
+__all__ = ["float16", "float32", "float64", "int8", "int16", "int32", "int64", "uint8", "bool_", "SUPPORTED_DTYPES",
+           "set_default_dtype", "get_default_dtype", "check_dtype", "as_array"]
 
 float16 = np.dtype(np.float16)
 float32 = np.dtype(np.float32)
@@ -14,6 +14,8 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 uint8 = np.dtype(np.uint8)
 bool_ = np.dtype(np.bool_)
+int8 = np.dtype(np.int8)
+int16 = np.dtype(np.int16)
 
 # What a tensor may hold: PyTorch's real dtypes that numpy has. Complex, str, bytes, object,
 # datetime and structured arrays are refused where they would enter (as_array, Tensor.to):

@@ -180,7 +180,7 @@ def leaf(data):
 
 
 def _shapes(args):
-    return ", ".join(str(a.shape) if isinstance(a, Node) else repr(a) for a in args)
+    return ", ".join(str(a.array.shape) if isinstance(a, Node) else repr(a) for a in args)
 
 
 def _unpack(args):

@@ -15,7 +15,8 @@ import contextvars
 import functools
 from threading import get_ident
 
-__all__ = ["Modes", "current", "current_modes", "own_modes", "Mode", "no_grad", "enable_grad", "is_grad_enabled"]
+__all__ = ["Modes", "current", "current_modes", "own_modes", "Mode", "no_grad", "enable_grad", "is_grad_enabled",
+           "inference_mode", "set_grad_enabled"]
 
 
 class Modes:
@@ -98,6 +99,56 @@ class enable_grad(Mode):
 
     def _changes(self, modes):
         return {"grad_enabled": True}
+
+
+class inference_mode(no_grad):
+    """``no_grad`` under PyTorch's name for it (``inference_mode(False)`` changes nothing).
+    Unlike PyTorch's, tensors made inside may later take part in autograd."""
+
+    def __init__(self, mode=True):
+        self.mode = mode
+
+    def _changes(self, modes):
+        return {"grad_enabled": False} if self.mode else {}
+
+    def __call__(self, function):
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with inference_mode(self.mode):
+                return function(*args, **kwargs)
+
+        return wrapper
+
+
+class set_grad_enabled(Mode):
+    """Switch graph recording on or off: called, from now on in this thread; as a context
+    manager or a decorator, inside only (the previous mode back at the end), as in PyTorch."""
+
+    def __new__(cls, mode):  # a bool, never the decorated function
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        self.mode = bool(mode)
+        self._token = current.set(current_modes().replace(grad_enabled=self.mode))  # as a function: from now on
+
+    def _changes(self, modes):
+        return {"grad_enabled": self.mode}
+
+    def __enter__(self):
+        return self  # in force since __init__
+
+    def __exit__(self, *exc_info):
+        current.reset(self._token)
+
+    def __call__(self, function):
+        current.reset(self._token)  # only the decorated function runs in the mode
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return function(*args, **kwargs)
+
+        return wrapper
 
 
 def is_grad_enabled():

@@ -12,9 +12,11 @@ from numbers import Number
 import numpy as np
 
 from . import backward as _backward
-from .dtypes import as_array, bool_, check_dtype, float32, float64, get_default_dtype, int32, int64
+from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
 from .printing import array_text
 from .engine import Node, ops, set_tensor_class
+from .size import Size
+from .tensor_device import DeviceMethods
 from .tensor_indexing import IndexingMethods
 from .tensor_inplace import InplaceMethods
 from .tensor_math import MathMethods, floating
@@ -54,7 +56,7 @@ def _matmul(a, b):
     return ops.matmul(a, b)
 
 
-class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods):
+class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods, InplaceMethods, DeviceMethods):
     """A multi-dimensional array that records the ops made from it, for ``backward()``.
 
     ``Tensor(data)`` wraps an ndarray without copying it; ``tensor(data)`` copies.
@@ -74,12 +76,12 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
     # ----- attributes (.grad and .data: tensor_inplace.py) -----
     @property
     def shape(self):
-        """The shape, a tuple of ints (``torch.Size`` is a tuple too)."""
-        return self.array.shape
+        """The shape, a ``Size``: a tuple of ints that prints as ``torch.Size([2, 3])``."""
+        return Size(self.array.shape)
 
     def size(self, dim=None):
-        """The shape, or the size of one dimension."""
-        return self.array.shape if dim is None else self.array.shape[dim]
+        """The shape (a ``Size``), or the size of one dimension."""
+        return Size(self.array.shape) if dim is None else self.array.shape[dim]
 
     @property
     def ndim(self):
@@ -138,6 +140,16 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
 
     def __float__(self):
         return float(self.item())
+
+    def __format__(self, spec):
+        """A 0-d tensor formats its value (``f"{loss:.4f}"``, ``f"{loss}"`` as a number, as in
+        PyTorch); others only as ``str``."""
+        if self.array.ndim == 0:
+            return format(self.array.item(), spec)
+        if spec:
+            raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only a 0-d "
+                            f"tensor formats its value, this one has shape {self.shape}")
+        return str(self)
 
     def __int__(self):
         return int(self.item())
@@ -207,14 +219,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         """A copy of the data that stays in the graph."""
         return ops.copy(self)
 
-    # ----- dtype -----
-    def to(self, dtype):
-        """The tensor converted to ``dtype`` (gradients flow back converted)."""
-        dtype = check_dtype(np.dtype(dtype), "to")
-        return self if dtype == self.array.dtype else ops.cast(self, dtype=dtype)
-
-    type = to
-
+    # ----- dtype (to, type, cpu: tensor_device.py) -----
     def float(self):
         """The tensor as float32."""
         return self.to(float32)

@@ -10,10 +10,12 @@ import numpy as np
 from .. import functional as F
 from ..creation import rand
 from ..random import draw
-from ..dtypes import float64, get_default_dtype
+from ..devices import check_device
+from ..dtypes import float16, float32, float64, get_default_dtype
 from ..engine import mark_written, ops
 from ..state import current_modes, own_modes
 from ..tensor import Tensor
+from ..tensor_device import to_arguments as _to_arguments
 from ..tensor_inplace import reset_gradients
 
 __all__ = ["Parameter", "Module", "Linear", "Embedding", "Flatten", "Identity", "Dropout"]
@@ -129,6 +131,58 @@ class Module:
     def named_buffers(self):
         """(dotted name, tensor) for every buffer."""
         return self._named_tensors(lambda module, name, value: name in module.__dict__.get("_buffer_names", ()))
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule, children first, then on this module (as
+        PyTorch, for initialising weights: ``model.apply(init_weights)``); returns self."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def to(self, *args, non_blocking=False, **kwargs):
+        """Convert the floating parameters and buffers, in place, to ``dtype`` (a device can
+        only be the CPU): ``to(device)``, ``to(dtype)``, ``to(device, dtype)``, ``to(tensor)``,
+        as ``Tensor.to`` takes them; returns self."""
+        where, dtype = _to_arguments(args, kwargs)
+        if kwargs:
+            raise TypeError(f"Module.to: unexpected keyword arguments {sorted(kwargs)}")
+        check_device(where, "Module.to")
+        if dtype is not None:
+            dtype = np.dtype(dtype)
+            if dtype.kind != "f":
+                raise TypeError(f"Module.to: only floating dtypes are allowed, got {dtype}")
+            self._convert(dtype)
+        return self
+
+    def _convert(self, dtype):
+        """Every floating parameter, gradient and buffer as ``dtype``, in place."""
+        for _, tensor in self._state():
+            if tensor.array.dtype.kind == "f" and tensor.array.dtype != dtype:
+                tensor.array = tensor.array.astype(dtype)
+                if tensor.grad is not None:
+                    tensor.grad = tensor.grad.to(dtype)
+                mark_written(tensor)
+
+    def cpu(self):
+        """Self: the parameters are on the CPU already."""
+        return self
+
+    def cuda(self, device=None):
+        """Refused: minigrad has no CUDA device."""
+        check_device("cuda", "Module.cuda")
+
+    def float(self):
+        """Floating parameters and buffers as float32, in place; returns self."""
+        return self.to(float32)
+
+    def double(self):
+        """Floating parameters and buffers as float64, in place; returns self."""
+        return self.to(float64)
+
+    def half(self):
+        """Floating parameters and buffers as float16, in place; returns self."""
+        return self.to(float16)
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
