@@ -26,7 +26,7 @@ LAYERS = [
     ("tensor", ["tensor"]),
     ("creation, functional, functions", ["creation", "activations", "losses", "functional", "functions"]),
     ("nn, optim, utils.data", ["nn", "nn.*", "optim", "optim.*", "utils", "utils.data", "utils.data.*"]),
-    ("tools", ["gradcheck", "serialization", "drawing", "drawing.*", "debug", "utils.tensorboard"]),
+    ("tools", ["gradcheck", "serialization", "serialization_*", "drawing", "drawing.*", "debug", "utils.tensorboard"]),
     ("package", [""]),
 ]
 TOOLS = [name for name, _ in LAYERS].index("tools")

@@ -2,13 +2,17 @@
 numpy's .npz format without pickle, and read back identical."""
 
 import os
+import pickle
+import re
 import zipfile
 
 import numpy as np
 import pytest
 
 import minigrad as mg
+from helpers import torch
 from minigrad import nn
+from test_makemore_cli import torch_file, torch_like_file
 
 
 def make_model(seed):
@@ -108,12 +112,28 @@ def test_loaded_tensors_are_plain_writable_leaves(tmp_path):
     {"w": None},
     {"w": {"nested": mg.ones(2)}},
     {"w": object()},
-], ids=["list", "ndarray", "int key", "None value", "nested dict", "object value"])
+    {"w": b"bytes"},
+    {"w": 1 + 2j},
+    {"w": np.ones(2, np.complex64)},
+    {"w": np.array(["2020-01-01"], dtype="datetime64[D]")},
+    {"w": np.zeros(2, dtype=[("a", np.int8), ("b", np.float32)])},
+], ids=["list", "ndarray", "int key", "None value", "nested dict", "object value", "bytes", "complex",
+        "complex array", "datetime", "structured"])
 def test_bad_objects_are_a_type_error(tmp_path, obj):
     path = tmp_path / "bad.npz"
     with pytest.raises(TypeError, match="save"):
         mg.save(obj, path)
     assert not path.exists()
+
+
+@pytest.mark.parametrize("key", ["__tensor__", "tensor", "tensor.npy"])
+def test_a_dict_of_one_tensor_loads_as_the_dict_it_was_whatever_its_key(tmp_path, key):
+    # no key is reserved: a single Tensor is marked in the archive's comment, not by a key
+    path = tmp_path / "one.npz"
+    mg.save({key: mg.tensor([1.0, 2.0])}, path)
+    loaded = mg.load(path)
+    assert isinstance(loaded, dict) and list(loaded) == [key]
+    np.testing.assert_array_equal(loaded[key].numpy(), [1.0, 2.0])
 
 
 def test_a_module_itself_is_a_type_error(tmp_path):
@@ -161,14 +181,63 @@ def without_last_member(data):
     return data.replace(b"PK\x01\x02", b"PK\x01\x03", 1)
 
 
+def in_directory(field, value):
+    """The first member's entry in the zip's central directory with one field set: its
+    flag bits (8), compression method (10) or sizes (20 and 24), as a damaged header."""
+    def damage(data):
+        entry = data.index(b"PK\x01\x02")
+        patched = bytearray(data)
+        patched[entry + field: entry + field + len(value)] = value
+        return bytes(patched)
+    return damage
+
+
 @pytest.mark.parametrize("damage", [truncated, bit_flipped, lambda data: b"", lambda data: data[:30],
-                                    without_last_member],
-                         ids=["truncated", "bit flipped", "empty", "only a header", "broken directory"])
+                                    without_last_member, in_directory(10, b"\x63"), in_directory(8, b"\x41"),
+                                    in_directory(8, b"\x01"), in_directory(10, b"\x0c"),
+                                    in_directory(24, b"\xff\xff\xff\x7f")],
+                         ids=["truncated", "bit flipped", "empty", "only a header", "broken directory",
+                              "unknown compression", "strong encryption", "encrypted", "bzip2",
+                              "declares 2 GB"])
 def test_a_damaged_file_is_one_clear_error_naming_it(tmp_path, damage):
     path, data = saved(tmp_path)
     path.write_bytes(damage(data))
     with pytest.raises(mg.SerializationError, match="model.npz"):
         mg.load(path)
+
+
+def test_a_member_declaring_8_terabytes_in_250_bytes_is_refused_before_allocating(tmp_path):
+    path = tmp_path / "huge.npz"
+    with zipfile.ZipFile(path, "w") as archive, archive.open("w.npy", "w") as member:
+        np.lib.format.write_array_header_1_0(member, {"descr": "<f8", "fortran_order": False, "shape": (10 ** 12,)})
+    assert path.stat().st_size < 250
+    with pytest.raises(mg.SerializationError, match=r"huge.npz .*'w.npy' declares 8,000,000,000,000 bytes"):
+        mg.load(path)
+
+
+@pytest.mark.parametrize("value", [np.ones(2, np.complex128), np.array([b"ab"]),
+                                   np.array(["2020-01-01"], dtype="datetime64[D]")],
+                         ids=["complex", "bytes", "datetime"])
+def test_an_archive_of_a_dtype_minigrad_does_not_have_is_refused(tmp_path, value):
+    path = tmp_path / "foreign.npz"
+    np.savez(path, w=value)
+    with pytest.raises(mg.SerializationError, match=re.escape(f"foreign.npz holds {value.dtype}")):
+        mg.load(path)
+
+
+def legacy_pickle(path):
+    path.write_bytes(pickle.dumps({"weight": [1.0, 2.0]}, protocol=2))
+
+
+@pytest.mark.parametrize("write", [torch_file if torch is not None else torch_like_file, legacy_pickle],
+                         ids=["torch.save", "a pickle"])
+def test_a_pytorch_file_says_in_one_line_how_to_convert_it(tmp_path, write):
+    path = tmp_path / "model.pt"
+    write(path)
+    with pytest.raises(mg.SerializationError, match="model.pt") as error:
+        mg.load(path)
+    message = str(error.value)
+    assert "safetensors.torch.save_file(model.state_dict()" in message and "\n" not in message
 
 
 def test_a_directory_or_a_pickle_is_one_clear_error(tmp_path):
