@@ -151,7 +151,8 @@ def parse_args(argv=None):
                         help="start from a model saved in --out's model.npz (its vocabulary and sizes); "
                              "use --steps 0 to only evaluate and sample")
     parser.add_argument("--out", metavar="DIR",
-                        help="write model.npz, loss.png and loss.svg (the loss curve) and metrics.json "
+                        help="write model.npz (for --load), model.safetensors (the weights for torch.nn), "
+                             "loss.png and loss.svg (the loss curve) and metrics.json "
                              "(the run's figures) here; after Ctrl-C, the model trained so far")
     args = parser.parse_args(argv)
     try:
@@ -201,9 +202,10 @@ def check_memory(args, vocab_size=256):
 
 
 def check_installed(args):
-    """The `examples` extra: tqdm shows the progress, matplotlib draws the loss curve."""
+    """The `examples` extra: tqdm shows the progress, matplotlib draws the loss curve,
+    safetensors writes model.safetensors."""
     needed = ["tqdm"] if args.steps and not (args.check or args.graph) else []
-    needed += ["matplotlib"] if args.out else []
+    needed += ["matplotlib", "safetensors"] if args.out else []
     missing = [name for name in needed if importlib.util.find_spec(name) is None]
     if missing:
         raise UsageError(f"this run needs {' and '.join(missing)}: pip install -e \".[examples]\"")

@@ -14,7 +14,7 @@ import minigrad as mg
 from lecture import MLP
 from makemore_data import UsageError
 
-__all__ = ["check_writable", "load_model", "plot_losses", "save_model", "save_run"]
+__all__ = ["check_sizes", "check_writable", "load_model", "plot_losses", "save_model", "save_run"]
 
 # the lecture averages the loss curve over this many steps
 AVERAGE_STEPS = 1000
@@ -52,10 +52,13 @@ def write_atomically(path, write):
 
 
 def save_model(model, vocab, config, folder):
-    """The state dict, the vocabulary and the sizes in ``folder``/model.npz (mg.save
-    writes atomically); returns the path."""
+    """The state dict, the vocabulary and the sizes in ``folder``/model.npz, which --load
+    reads, and the state dict alone in ``folder``/model.safetensors, which a torch.nn
+    model of the same architecture loads; mg.save writes atomically.
+    Returns the path of model.npz."""
     os.makedirs(folder, exist_ok=True)
     state = dict(model.state_dict())
+    mg.save(state, os.path.join(folder, "model.safetensors"))
     state.update({"vocab": np.array(vocab), **{f"config.{k}": np.int64(v) for k, v in config.items()}})
     path = os.path.join(folder, "model.npz")
     mg.save(state, path)
@@ -63,7 +66,8 @@ def save_model(model, vocab, config, folder):
 
 
 def load_model(path):
-    """A model saved by save_model, with its vocabulary and sizes."""
+    """A model saved by save_model, with its vocabulary and sizes; the sizes are checked
+    against the weights in the file before a model of those sizes is made."""
     try:
         state = mg.load(path)
     except FileNotFoundError:
@@ -71,15 +75,32 @@ def load_model(path):
     except (OSError, mg.SerializationError) as error:
         raise UsageError(f"cannot load a model from {path}: {error}") from None
     if not isinstance(state, dict) or "vocab" not in state:
-        raise UsageError(f"{path} is not a model saved by makemore.py (it has no vocabulary)")
+        also = "; model.safetensors holds the weights alone, --load takes model.npz" if isinstance(state, dict) else ""
+        raise UsageError(f"{path} is not a model saved by makemore.py (it has no vocabulary{also})")
     try:
         vocab = [str(ch) for ch in np.atleast_1d(state.pop("vocab"))]
         config = {key.split(".", 1)[1]: int(state.pop(key).item()) for key in list(state) if key.startswith("config.")}
+        check_sizes(state, len(vocab), config)
         model = MLP(len(vocab), config["block_size"], config["n_embd"], config["n_hidden"])
         model.load_state_dict(state)
     except (KeyError, ValueError, TypeError, AttributeError) as error:
         raise UsageError(f"{path} does not hold a makemore.py model: {error}") from None
     return model, vocab, config
+
+
+def check_sizes(state, vocab_size, config):
+    """Raise ValueError unless the sizes in ``config`` are those of the weights in ``state``:
+    a file that declares n_hidden 10**12 beside weights for 200 makes no model of its size."""
+    sizes = {name: config[name] for name in ("block_size", "n_embd", "n_hidden")}
+    if min(sizes.values()) < 1:
+        raise ValueError(f"its sizes must be at least 1, got {sizes}")
+    # these three matrices fix every size of the lecture's MLP
+    expected = {"embedding.weight": (vocab_size, sizes["n_embd"]),
+                "hidden.weight": (sizes["n_hidden"], sizes["n_embd"] * sizes["block_size"]),
+                "output.weight": (vocab_size, sizes["n_hidden"])}
+    for name, shape in expected.items():
+        if tuple(state[name].shape) != shape:
+            raise ValueError(f"its sizes {sizes} make {name} {shape}, but the file holds {tuple(state[name].shape)}")
 
 
 def plot_losses(losses, paths):
@@ -108,10 +129,10 @@ def plot_losses(losses, paths):
 
 
 def save_run(folder, model, vocab, config, losses, figures):
-    """model.npz, loss.png and loss.svg (when there was training) and metrics.json in
-    ``folder``; returns the names written."""
+    """model.npz and model.safetensors, loss.png and loss.svg (when there was training) and
+    metrics.json in ``folder``; returns the names written."""
     save_model(model, vocab, config, folder)
-    written = ["model.npz"]
+    written = ["model.npz", "model.safetensors"]
     if losses:
         plot_losses(losses, [os.path.join(folder, "loss.png"), os.path.join(folder, "loss.svg")])
         written += ["loss.png", "loss.svg"]

@@ -222,7 +222,8 @@ def test_check_gradients_in_float64_are_tight(mm, data, float64):
 
 def test_run_writes_model_loss_curve_and_metrics(trained):
     directory, figures, printed = trained
-    assert sorted(p.name for p in directory.iterdir()) == ["loss.png", "loss.svg", "metrics.json", "model.npz"]
+    assert sorted(p.name for p in directory.iterdir()) == ["loss.png", "loss.svg", "metrics.json", "model.npz",
+                                                          "model.safetensors"]
     root = ElementTree.parse(directory / "loss.svg").getroot()
     assert root.tag.endswith("svg")
     assert root.findall(".//{http://www.w3.org/2000/svg}path")  # matplotlib's axes, ticks and curve

@@ -12,9 +12,11 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import makemore
+import minigrad as mg
 from helpers import torch
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -95,6 +97,8 @@ def bad_data(tmp_path_factory, trained):
     model = (trained[0] / "model.npz").read_bytes()
     (directory / "truncated.npz").write_bytes(model[: len(model) // 2])
     (torch_file if torch is not None else torch_like_file)(directory / "weights.pt")
+    state = mg.load(trained[0] / "model.npz")
+    mg.save({**state, "config.n_hidden": np.int64(10 ** 12)}, directory / "huge.npz")
     (directory / "a file").write_text("not a folder")
     return directory
 
@@ -126,7 +130,11 @@ CLI_ERRORS = [
     pytest.param(lambda d, model: ["--load", d / "empty.npz", "--steps", "0"], "empty.npz", id="an empty .npz"),
     pytest.param(lambda d, model: ["--load", d / "truncated.npz", "--steps", "0"], "truncated.npz",
                  id="a truncated .npz"),
-    pytest.param(lambda d, model: ["--load", d / "weights.pt", "--steps", "0"], "weights.pt", id="a torch file"),
+    pytest.param(lambda d, model: ["--load", d / "weights.pt", "--steps", "0"], "safetensors.torch.save_file",
+                 id="a torch file"),
+    pytest.param(lambda d, model: ["--load", d / "huge.npz", "--steps", "0"], "1000000000000", id="n_hidden 10**12"),
+    pytest.param(lambda d, model: ["--load", model.with_suffix(".safetensors"), "--steps", "0"], "model.npz",
+                 id="the weights alone"),
 ]
 
 
@@ -176,7 +184,7 @@ def test_ctrl_c_with_out_saves_the_model_trained_so_far(tmp_path):
     assert status == 130
     steps = check_one_line_at_the_end(lines)
     assert steps > 0 and lines[-1].endswith(f"saved the model trained so far to {tmp_path / 'run' / 'model.npz'}")
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["model.npz"]  # no temporary left
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["model.npz", "model.safetensors"]  # no temporary
     model, vocab, config = makemore.load_model(tmp_path / "run" / "model.npz")
     assert len(vocab) == 27 and config["n_hidden"] == 16
 
