@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import Uniform, case, check_op, functional
+from helpers import Uniform, case, check_op, functional, variants
 
 T = np.array([1, 0, 3, 1])
 T_IGNORED = np.array([1, -100, 3, 1])
@@ -61,9 +61,9 @@ LOSSES = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", LOSSES)
-def test_loss(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(LOSSES))
+def test_loss(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 def test_binary_cross_entropy_clamps_the_log_at_minus_100():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import case, check_op, positive, requires_torch, torch
+from helpers import case, check_op, positive, requires_torch, torch, variants
 from minigrad import nn
 from test_nn_numerics import F64, FORWARD, compare_with_torch, copy_parameters, random_batchnorm
 
@@ -76,9 +76,9 @@ LAYER_NORM = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", LAYER_NORM)
-def test_layer_norm(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(LAYER_NORM))
+def test_layer_norm(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 @requires_torch

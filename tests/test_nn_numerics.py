@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import FINITE_DIFFERENCE_TOLERANCE, case, check_op, functional, positive, requires_torch, torch
+from helpers import FINITE_DIFFERENCE_TOLERANCE, case, check_op, functional, positive, requires_torch, torch, variants
 from minigrad import nn
 
 F64 = mg.float64
@@ -236,9 +236,9 @@ FUNCTIONAL = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", FUNCTIONAL)
-def test_functional(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(FUNCTIONAL))
+def test_functional(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 @pytest.mark.parametrize("correction", [0, 1])

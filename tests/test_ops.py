@@ -6,10 +6,12 @@ One line per case; ``check_op`` (helpers.py) does the checking.
 import numpy as np
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 from hypothesis.extra.numpy import mutually_broadcastable_shapes
 
 import minigrad as mg
-from helpers import case, check_op, functional, nonzero, normal, positive
+from helpers import case, check_op, functional, nonzero, normal, positive, variants
+from layouts import CONTIGUOUS, LAYOUTS
 
 inf, nan = np.inf, np.nan
 
@@ -247,16 +249,16 @@ NON_FINITE = [
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
-@pytest.mark.parametrize("fn, inputs, options", NON_FINITE)
-def test_non_finite_values(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(NON_FINITE))
+def test_non_finite_values(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
-@pytest.mark.parametrize("fn, inputs, options",
-                         ELEMENTWISE + SCALARS + BROADCAST + MATMUL + REDUCTIONS + TIES + SHAPES
-                         + INDEXING + JOINS + FUNCTIONAL + REUSE)
-def test_op(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant",
+                         variants(ELEMENTWISE + SCALARS + BROADCAST + MATMUL + REDUCTIONS + TIES + SHAPES
+                                  + INDEXING + JOINS + FUNCTIONAL + REUSE))
+def test_op(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 # binary ops on shapes Hypothesis makes up; the second operand of / and atan2 is kept away
@@ -278,10 +280,11 @@ BINARY = [
 
 @pytest.mark.parametrize("fn, first, second", BINARY)
 @settings(max_examples=25, deadline=None, database=None)
-@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3))
-def test_binary_op_broadcasts(fn, first, second, shapes):
+@given(shapes=mutually_broadcastable_shapes(num_shapes=2, max_dims=3, max_side=3),
+       layout=st.sampled_from([CONTIGUOUS, *LAYOUTS]))
+def test_binary_op_broadcasts(fn, first, second, shapes, layout):
     a, b = shapes.input_shapes
-    check_op(fn, first(a), second(b))
+    check_op(fn, first(a), second(b), variant=layout)
 
 
 def gradient_of(fn, array):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import Uniform, case, check_op, functional, nonzero, positive
+from helpers import Uniform, case, check_op, functional, nonzero, positive, variants
 
 inf, nan = np.inf, np.nan
 unit = Uniform((3, 4), 0.05, 0.95, signed=True)   # inside (-1, 1): asin, acos, atanh
@@ -136,16 +136,16 @@ NON_FINITE = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", UNARY + CLAMP + SELECTION + BINARY + ACTIVATIONS + MODULES)
-def test_op(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(UNARY + CLAMP + SELECTION + BINARY + ACTIVATIONS + MODULES))
+def test_op(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
-@pytest.mark.parametrize("fn, inputs, options", NON_FINITE)
-def test_edge_values_match_torch_and_print_no_warning(fn, inputs, options):
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(NON_FINITE))
+def test_edge_values_match_torch_and_print_no_warning(fn, inputs, options, variant):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_op(fn, *inputs, **options)
+        check_op(fn, *inputs, variant=variant, **options)
 
 
 # ----- PyTorch's answers at the edges, measured with torch 2.13 and written out -----

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
 import minigrad as mg
-from helpers import case, check_op, requires_torch, torch
+from helpers import case, check_op, requires_torch, torch, variants
 
 nan = np.nan
 IDX = np.array([[0, 2, 1], [1, 1, 0]])
@@ -107,9 +107,9 @@ CREATION = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", SHAPE_OPS + INDEX_OPS + REDUCTION_OPS + CREATION)
-def test_op(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(SHAPE_OPS + INDEX_OPS + REDUCTION_OPS + CREATION))
+def test_op(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 @settings(max_examples=20, deadline=None, database=None)
