@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .devices import check_device
 from .serialization_safetensors import read_safetensors, write_safetensors
 from .tensor import Tensor
 
@@ -175,14 +176,8 @@ def _check_map_location(map_location):
     """Refuse a map_location that sends the tensors off the CPU, as PyTorch's CPU build does."""
     if isinstance(map_location, dict):
         map_location = map_location.get("cpu")  # a file of save's has tensors on the CPU only
-    if map_location is None or callable(map_location):
-        return
-    if not isinstance(map_location, str) and not hasattr(map_location, "type"):
-        raise TypeError(f"load: map_location must be a device name, a device, a dict or a function, "
-                        f"not {type(map_location).__name__}")
-    if str(map_location).partition(":")[0] != "cpu":
-        raise RuntimeError(f"load: map_location={str(map_location)!r} names a device minigrad does not have: "
-                           "minigrad runs on the CPU, so pass map_location='cpu' or leave it out")
+    if not callable(map_location):
+        check_device(map_location, "load: map_location")
 
 
 def _read_archive(path):

@@ -5,7 +5,8 @@ import pytest
 
 import minigrad as mg
 
-CPU_LOCATIONS = [None, "cpu", "cpu:0", {"cuda:0": "cpu"}, {"cpu": "cpu"}, lambda storage, location: storage]
+CPU_LOCATIONS = [None, "cpu", "cpu:0", mg.device("cpu"), {"cuda:0": "cpu"}, {"cpu": "cpu"},
+                 lambda storage, location: storage]
 
 
 @pytest.fixture
@@ -23,8 +24,8 @@ def test_cpu_locations_load(saved, map_location, weights_only):
 
 
 @pytest.mark.parametrize("map_location, error", [
-    ("cuda", RuntimeError), ("cuda:0", RuntimeError), ("mps", RuntimeError), ({"cpu": "cuda"}, RuntimeError),
-    (3, TypeError),
+    ("cuda", RuntimeError), ("cuda:0", RuntimeError), (mg.device("cuda"), RuntimeError), ("mps", RuntimeError),
+    ({"cpu": "cuda"}, RuntimeError), (3, TypeError),
 ])
 def test_other_locations_are_refused_before_reading(saved, map_location, error):
     with pytest.raises(error, match="map_location"):
