@@ -13,7 +13,7 @@ import numpy as np
 
 from . import backward as _backward
 from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
-from .printing import array_text
+from .printing import array_text, grad_fn_name
 from .engine import Node, ops, set_tensor_class
 from .size import Size
 from .tensor_device import DeviceMethods
@@ -169,7 +169,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         if self.array.dtype not in (get_default_dtype(), np.int64, np.bool_):
             extras.append(f"dtype={self.array.dtype}")
         if self._op is not None and self.requires_grad:
-            extras.append(f"grad_fn=<{self._op}>")
+            extras.append(f"grad_fn=<{grad_fn_name(self._op, self._inputs, self._params)}>")
         elif self.requires_grad:
             extras.append("requires_grad=True")
         if self.label:

@@ -116,7 +116,7 @@ def test_ndarray_on_the_left_gives_a_tensor():
 def test_repr():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     assert repr(x) == "tensor([1., 2.], requires_grad=True)"
-    assert repr(x + x) == "tensor([2., 4.], grad_fn=<add>)"
+    assert repr(x + x) == "tensor([2., 4.], grad_fn=<AddBackward0>)"
     assert repr(mg.tensor([1.0], dtype=mg.float64)) == "tensor([1.], dtype=float64)"
     assert repr(mg.tensor([1, 2])) == "tensor([1, 2])"
 
