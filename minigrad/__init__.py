@@ -4,6 +4,7 @@ from . import functional, nn, optim, utils
 from .creation import (arange, cat, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
                        manual_seed, meshgrid, multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, stack, tensor, zeros, zeros_like)
+from .compiler import Explanation, explain
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .devices import cuda, device
@@ -34,6 +35,7 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "inference_mode", "set_grad_enabled",
     "gradcheck", "GradcheckError", "save", "load", "SerializationError", "draw_graph", "save_graph",
     "AnomalyError", "Comparison", "compare", "compare_table", "detect_anomaly", "retain_grads",
+    "explain", "Explanation",
 ]
 
 # PyTorch's other names of the dtypes (torch.long, torch.float, ...). Not in

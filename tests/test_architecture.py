@@ -26,7 +26,8 @@ LAYERS = [
     ("tensor", ["tensor"]),
     ("creation, functional, functions", ["creation", "activations", "losses", "functional", "functions"]),
     ("nn, optim, utils.data", ["nn", "nn.*", "optim", "optim.*", "utils", "utils.data", "utils.data.*"]),
-    ("tools", ["gradcheck", "serialization", "serialization_*", "drawing", "drawing.*", "debug", "utils.tensorboard"]),
+    ("tools", ["gradcheck", "serialization", "serialization_*", "drawing", "drawing.*", "debug", "utils.tensorboard",
+               "compiler", "compiler.*"]),
     ("package", [""]),
 ]
 TOOLS = [name for name, _ in LAYERS].index("tools")

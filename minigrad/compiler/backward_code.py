@@ -1,0 +1,145 @@
+"""The backward of a recorded graph as numpy source, one op at a time, latest first.
+
+``graph_order(root)`` lists the tensors that lead to ``root`` and require grad, inputs
+before the ops that use them. ``BackwardWriter`` then writes, for each op from the root
+back, a comment with the op's forward and one line per input's gradient from its
+template (templates.py): the first gradient an input receives is assigned, later ones
+added with ``+=`` (and the first copied when it is another gradient's array), a broadcast
+input's gradient summed back to its shape, as backward.py does it.
+"""
+
+import inspect
+from collections import Counter
+
+from .. import rules
+from ..tensor import Tensor
+from .templates import SCATTER, TEMPLATES, Fields
+
+__all__ = ["graph_order", "input_names", "BackwardWriter"]
+
+
+def graph_order(root):
+    """The tensors that require grad and lead to ``root``, each after its inputs (a
+    depth-first walk without recursion, so that a deep graph is no problem)."""
+    order, seen, stack = [], {id(root)}, [(root, iter(root.inputs))]
+    while stack:
+        tensor, pending = stack[-1]
+        for inp in pending:
+            if isinstance(inp, Tensor) and inp.requires_grad and id(inp) not in seen:
+                seen.add(id(inp))
+                stack.append((inp, iter(inp.inputs)))
+                break
+        else:
+            stack.pop()
+            order.append(tensor)
+    return order
+
+
+def input_names(op, count):
+    """The names the rule of ``op`` gives its ``count`` inputs (``self``, ``other``,
+    ``weight``...), for the templates' fields."""
+    parameters = inspect.signature(getattr(rules, op)).parameters.values()
+    positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    if any(p.kind is p.VAR_POSITIONAL for p in parameters) or len(positional) < count:
+        return [f"input{i}" for i in range(count)]
+    return positional[:count]
+
+
+def _reduction(shape, target):
+    """The ``.sum(...)`` calls that take a gradient of ``shape`` to ``target`` (the engine's
+    reduce_to_shape, written out), or None when it is spread over ``target`` instead."""
+    extra = len(shape) - len(target)
+    if extra < 0:
+        return None
+    calls = ""
+    if extra:
+        calls += f".sum({0 if extra == 1 else tuple(range(extra))})"
+    stretched = tuple(axis for axis, size in enumerate(target) if size == 1 and shape[extra + axis] != 1)
+    if stretched:
+        calls += f".sum({stretched[0] if len(stretched) == 1 else stretched}, keepdims=True)"
+    return calls
+
+
+def _is_name(expr):
+    return expr.isidentifier()
+
+
+class BackwardWriter:
+    """Writes the gradient lines of a graph's ops with ``names`` (naming.Names)."""
+
+    def __init__(self, names, order):
+        self.names = names
+        self.lines = []
+        self.uses = Counter()
+        for node in order:
+            if not node.is_leaf:
+                self.uses.update(id(inp) for inp in node.inputs if isinstance(inp, Tensor) and inp.requires_grad)
+        self.received = Counter()
+
+    def fields(self, node):
+        """The code filling ``node``'s template: inputs, result, gradient, settings."""
+        names = self.names
+        inputs = input_names(node.op, len(node.inputs))
+        code, values, ndims = {}, {}, {}
+        for name, inp in zip(inputs, node.inputs):
+            code[name] = names.code(inp)
+            if isinstance(inp, Tensor):
+                code[f"{name}_shape"], ndims[name] = repr(tuple(inp.shape)), inp.ndim
+                values[f"{name}_shape"] = tuple(inp.shape)
+            else:
+                values[name] = inp
+        for key, value in (node.op_params or {}).items():
+            code[key] = names.index_code(value) if key == "index" else names.code(value, key == "dim", key)
+            values[key] = value
+        code["result"], code["grad"] = names.of(node), names.grad(node)
+        return Fields(code, values, ndims)
+
+    def write(self, node):
+        """The lines of ``node``'s op: a comment, then each input's gradient."""
+        fields = self.fields(node)
+        template = TEMPLATES.get(node.op)
+        if template is not None and (template.applies is None or template.applies(fields)):
+            self.lines.append(f"# {fields['result']} = {template.code(None, fields)}")
+            for part, inp in enumerate(node.inputs):
+                if isinstance(inp, Tensor) and inp.requires_grad:
+                    self.add(inp, template.code(part, fields), template.shape_of(part), node, fields)
+            return
+        self.write_rule_call(node, fields)
+
+    def write_rule_call(self, node, fields):
+        """An op without a template: its rule is called, and its gradient functions."""
+        names = input_names(node.op, len(node.inputs))
+        arguments = [fields[name] for name in names] + [f"{key}={self.names.code(value, hint=key)}"
+                                                        for key, value in (node.op_params or {}).items()]
+        call = f"rules.{node.op}({', '.join(arguments)})"
+        self.lines.append(f"# {fields['result']} = {call}  (no template for {node.op}: its rule is called)")
+        self.lines.append(f"grad_fns = {call}[1]")
+        single = len(node.inputs) == 1
+        for part, inp in enumerate(node.inputs):
+            if isinstance(inp, Tensor) and inp.requires_grad:
+                expr = f"grad_fns({fields['grad']})" if single else f"grad_fns[{part}]({fields['grad']})"
+                if tuple(inp.shape) != tuple(node.shape):
+                    expr = f"reduce_to_shape({expr}, {tuple(inp.shape)!r}, {node.op!r})"
+                self.add(inp, expr, "input", node, fields)
+
+    def add(self, inp, expr, shape, node, fields):
+        """Hand ``inp`` the gradient ``expr``, whose shape is ``shape``: "result" (``node``'s,
+        summed back to ``inp``'s where it was broadcast), "input" (``inp``'s) or "spread" (one
+        that numpy broadcasts over ``inp``'s shape: a reduction's upstream gradient)."""
+        target, name = tuple(inp.shape), self.names.grad(inp)
+        first = self.received[id(inp)] == 0
+        self.received[id(inp)] += 1
+        more = self.uses[id(inp)] > self.received[id(inp)]
+        if expr == SCATTER:
+            if first:
+                self.lines.append(f"{name} = np.zeros_like({self.names.of(inp)})")
+            self.lines.append(f"np.add.at({name}, {self.names.code(fields.value('index'))}, {fields['grad']})")
+            return
+        if shape == "result" and tuple(node.shape) != target:
+            expr = (expr if _is_name(expr) else f"({expr})") + _reduction(tuple(node.shape), target)
+        if not first:
+            self.lines.append(f"{name} += {expr}")
+        elif shape == "spread":
+            self.lines.append(f"{name} = np.ones_like({self.names.of(inp)}) * {expr}")
+        else:
+            self.lines.append(f"{name} = {expr}.copy()" if _is_name(expr) and more else f"{name} = {expr}")

@@ -1,0 +1,119 @@
+"""Names in generated code: a tensor is called by its label (``logprobs``), its gradient
+``d`` and the name (``dlogprobs``), as in the lecture; an unlabelled tensor by its op and a
+number (``matmul1``); an array setting by the name the caller gave it, or the setting's
+name and a number (``index1``, ``running_mean1``). ``code`` writes any setting as Python source."""
+
+import keyword
+import re
+from collections import Counter
+
+import numpy as np
+
+from ..tensor import Tensor
+
+__all__ = ["Names", "RESERVED"]
+
+RESERVED = {"np", "rules", "reduce_to_shape", "grad_fns"}
+
+
+def _identifier(text):
+    name = re.sub(r"\W", "_", text)
+    if not name or name[0].isdigit():
+        name = "t_" + name
+    return name + "_" if keyword.iskeyword(name) else name
+
+
+def _float_code(value):
+    """A float as source: ``(1 / 31)`` for the reciprocal of an integer that would take
+    all 17 digits (a mean's 1/n), and numpy's names for inf and nan."""
+    if not np.isfinite(value):
+        return "np.nan" if np.isnan(value) else "np.inf" if value > 0 else "-np.inf"
+    if value and len(repr(value)) > 12 and abs(1 / value) < 2 ** 53 and 1 / round(1 / value) == value:
+        return f"(1 / {round(1 / value)})"
+    return repr(value)
+
+
+class Names:
+    """The name of every tensor and array that generated code refers to, and the values
+    behind them (``values``: name -> what the name stands for)."""
+
+    def __init__(self, given=None):
+        self.values = {}
+        self._by_id = {}
+        self._taken = set(RESERVED)
+        self._counts = Counter()
+        for name, obj in (given or {}).items():
+            self._add(_identifier(name), obj)
+
+    def _add(self, name, obj):
+        self._taken.add(name)
+        self._by_id[id(obj)] = name
+        self.values[name] = obj
+        return name
+
+    def _fresh(self, base, numbered=False):
+        """``base`` if free, else ``base`` with the next number (always numbered if asked)."""
+        if not numbered and base not in self._taken and "d" + base not in self._taken:
+            return base
+        while True:
+            self._counts[base] += 1
+            name = f"{base}{self._counts[base]}" if numbered else f"{base}_{self._counts[base] + 1}"
+            if name not in self._taken and "d" + name not in self._taken:
+                return name
+
+    def of(self, obj, hint="index"):
+        """The name of a tensor or an array (of the setting ``hint``), made the first time
+        it is asked for."""
+        name = self._by_id.get(id(obj))
+        if name is not None:
+            return name
+        if isinstance(obj, Tensor):
+            name = self._fresh(_identifier(obj.label)) if obj.label else self._fresh(obj.op or "t", numbered=True)
+        else:
+            name = self._fresh(hint, numbered=True)
+        return self._add(name, obj)
+
+    def grad(self, tensor):
+        """The name of ``tensor``'s gradient: ``d`` and its name."""
+        name = "d" + self.of(tensor)
+        self._taken.add(name)
+        return name
+
+    def code(self, value, dim=False, hint="index"):
+        """``value`` (a tensor, an array or a setting, named ``hint``) as Python source."""
+        if isinstance(value, Tensor):
+            return self.of(value)
+        if isinstance(value, np.ndarray):
+            if value.ndim == 1 and value.dtype.kind in "iu" and np.array_equal(value, np.arange(len(value))):
+                return f"np.arange({len(value)})"
+            return self.of(value, hint)
+        if isinstance(value, (np.dtype, type)) and value is not type(None):
+            return f"np.{np.dtype(value).name}"
+        if isinstance(value, np.generic):
+            return self.code(value.item())
+        if isinstance(value, float):
+            return _float_code(value)
+        if isinstance(value, tuple):
+            if dim and len(value) == 1:
+                return self.code(value[0])
+            inner = ", ".join(self.code(part) for part in value)
+            return f"({inner},)" if len(value) == 1 else f"({inner})"
+        if isinstance(value, list):
+            return "[" + ", ".join(self.code(part) for part in value) + "]"
+        if isinstance(value, slice):
+            return f"slice({self.code(value.start)}, {self.code(value.stop)}, {self.code(value.step)})"
+        if value is Ellipsis:
+            return "..."
+        return repr(value)
+
+    def index_code(self, index):
+        """An index as written inside brackets: ``C[Xb]``, ``x[:, 0:3]``, ``logprobs[np.arange(32), Yb]``."""
+        parts = index if isinstance(index, tuple) else (index,)
+        written = []
+        for part in parts:
+            if isinstance(part, slice):
+                ends = ["" if end is None else self.code(end) for end in (part.start, part.stop)]
+                written.append(":".join(ends) + ("" if part.step is None else f":{self.code(part.step)}"))
+            else:
+                written.append(self.code(part))
+        return ", ".join(written) + ("," if isinstance(index, tuple) and len(index) == 1 else "")

@@ -1,0 +1,152 @@
+"""The code templates of the primitives: for each rule of minigrad/rules, the numpy code of
+its forward and of each input's gradient, in the rule's own vocabulary (``self``, ``other``,
+``result``, ``grad``, the rule's argument and setting names), mirroring the rule expression
+for expression, so that generated code computes what the rule computes.
+
+A template is filled with ``Fields``: the code of each input, of the result, of the upstream
+gradient and of each setting (``{self}``, ``{dim}``), ``{<input>_shape}``, and the values
+themselves (``fields.value("dim")``, ``fields.ndim("self")``) for choices made at trace time.
+A gradient template is a string, a function of the fields, or ``SCATTER`` (the upstream
+gradient added at ``{index}`` into zeros: getitem's). ``shapes`` says per input what shape
+its gradient has: "result" (the broadcast result's, as a rule's; the generated code sums it
+back as the engine's ``reduce_to_shape`` does), "input" (the input's) or "spread" (one that
+numpy broadcasts over the input's shape: a reduction's upstream gradient). ``applies`` restricts a template to the cases it covers.
+
+A rule with no template (or outside ``applies``) is called itself by the generated code,
+with a note saying so.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+
+__all__ = ["Template", "Fields", "SCATTER", "TEMPLATES"]
+
+SCATTER = "scatter"
+
+
+class Fields(dict):
+    """The code that fills a template, by field name, with the values it stands for."""
+
+    def __init__(self, code, values, ndims):
+        super().__init__(code)
+        self.values, self.ndims = values, ndims
+
+    def value(self, name):
+        return self.values.get(name)
+
+    def ndim(self, name):
+        return self.ndims.get(name)
+
+
+@dataclass(frozen=True)
+class Template:
+    """One primitive's code: its forward expression and one gradient per input."""
+
+    forward: Union[str, Callable]
+    grads: tuple
+    shapes: Union[str, tuple] = "result"
+    applies: Optional[Callable] = None
+
+    def code(self, part, fields):
+        """The forward's code (``part`` None) or the gradient of input number ``part``."""
+        template = self.forward if part is None else self.grads[part]
+        return template(fields) if callable(template) else template.format_map(fields)
+
+    def shape_of(self, part):
+        return self.shapes if isinstance(self.shapes, str) else self.shapes[part]
+
+
+def _unary(forward, grad, shapes="result"):
+    return Template(forward, (grad,), shapes)
+
+
+def _pow_self(f):
+    exponent = f.value("other")
+    if exponent is None:  # an array exponent
+        return "{other} * {self} ** ({other} - 1) * {grad}".format_map(f)
+    if exponent == 0:
+        return "np.zeros_like({grad})".format_map(f)
+    if type(exponent) is int and exponent == 2:
+        return "2 * {self} * {grad}".format_map(f)
+    if exponent == -1:
+        return "-{self} ** -2 * {grad}".format_map(f)
+    return f"{f['other']} * {f['self']} ** {exponent - 1!r} * {f['grad']}"
+
+
+def _sum_forward(f):
+    if f.value("dim") is None and not f.value("keepdim"):
+        return "{self}.sum()".format_map(f)
+    return "{self}.sum({dim}, keepdims={keepdim})".format_map(f)
+
+
+def _kept(f):
+    """The upstream gradient of a reduction with its reduced dims back as size 1, to be
+    broadcast over them (reduced leading dims need nothing: numpy broadcasts from the left)."""
+    dim = f.value("dim")
+    if f.value("keepdim") or dim is None or tuple(dim if isinstance(dim, tuple) else (dim,)) == \
+            tuple(range(len(dim) if isinstance(dim, tuple) else 1)):
+        return f["grad"]
+    return "np.expand_dims({grad}, {dim})".format_map(f)
+
+
+def _extreme_grad(arg):
+    # one-hot where the extreme was picked along dim (the lecture's np.eye(n)[argmax])
+    def grad(f):
+        dim, ndim = f.value("dim"), f.ndim("self")
+        after = ", 1" * (ndim - 1 - dim)
+        positions = f"np.arange({f.value('self_shape')[dim]})" + (f".reshape(-1{after})" if after else "")
+        return f"({positions} == {f['self']}.{arg}({dim}, keepdims=True)) * {_kept(f)}"
+    return grad
+
+
+def _permute(f):
+    return ("{self}.T" if f.value("dims") == (1, 0) else "{self}.transpose({dims})").format_map(f)
+
+
+def _permute_grad(f):
+    dims = f.value("dims")
+    if dims == (1, 0):
+        return "{grad}.T".format_map(f)
+    return f"{f['grad']}.transpose({tuple(sorted(range(len(dims)), key=dims.__getitem__))!r})"
+
+
+def _linear_forward(f):
+    return "{self} @ {weight}.T".format_map(f) + (" + {bias}".format_map(f) if "bias" in f else "")
+
+
+def _matrices(*names):
+    """Applies when the named inputs are matrices (batched and 1-D products call their rule)."""
+    return lambda f: all(f.ndim(name) == 2 for name in names)
+
+
+TEMPLATES = {
+    "add": Template("{self} + {other}", ("{grad}", "{grad}")),
+    "sub": Template("{self} - {other}", ("{grad}", "-{grad}")),
+    "mul": Template("{self} * {other}", ("{other} * {grad}", "{self} * {grad}")),
+    "div": Template("{self} / {other}", ("{grad} / {other}", "-{grad} * ({result} / {other})")),
+    "pow": Template("{self} ** {other}", (_pow_self, "{grad} * {result} * np.log({self})")),
+    "neg": _unary("-{self}", "-{grad}"),
+    "exp": _unary("np.exp({self})", "{result} * {grad}"),
+    "log": _unary("np.log({self})", "{grad} / {self}"),
+    "tanh": _unary("np.tanh({self})", "(1 - {result} ** 2) * {grad}"),
+    "relu": _unary("np.maximum({self}, 0)", "({self} > 0) * {grad}"),
+    "sqrt": _unary("np.sqrt({self})", "{grad} / (2 * {result})"),
+    "abs": _unary("np.abs({self})", "np.sign({self}) * {grad}"),
+    "sin": _unary("np.sin({self})", "np.cos({self}) * {grad}"),
+    "cos": _unary("np.cos({self})", "-np.sin({self}) * {grad}"),
+    "copy": _unary("{self}.copy()", "{grad}"),
+    "cast": _unary("{self}.astype({dtype})", "{grad}.astype({self}.dtype)"),
+    "sum": _unary(_sum_forward, _kept, "spread"),
+    "max": Template("{self}.max({dim}, keepdims={keepdim})", (_extreme_grad("argmax"),), "input",
+                    applies=lambda f: f.value("dim") is not None),
+    "min": Template("{self}.min({dim}, keepdims={keepdim})", (_extreme_grad("argmin"),), "input",
+                    applies=lambda f: f.value("dim") is not None),
+    "view": _unary("{self}.reshape({shape})", "{grad}.reshape({self_shape})", "input"),
+    "permute": _unary(_permute, _permute_grad, "input"),
+    "expand": _unary("np.broadcast_to({self}, {shape})", "{grad}"),
+    "getitem": _unary("{self}[{index}]", SCATTER, "input"),
+    "matmul": Template("{self} @ {other}", ("{grad} @ {other}.T", "{self}.T @ {grad}"), "input",
+                       applies=_matrices("self", "other")),
+    "linear": Template(_linear_forward, ("{grad} @ {weight}", "{grad}.T @ {self}", "{grad}"),
+                       ("input", "input", "result"), applies=_matrices("self", "weight")),
+}
