@@ -54,7 +54,7 @@ def write_atomically(path, write):
 def save_model(model, vocab, config, folder):
     """The state dict, the vocabulary and the sizes in ``folder``/model.npz, which --load
     reads, and the state dict alone in ``folder``/model.safetensors, which a torch.nn
-    model of the same architecture loads; mg.save writes atomically.
+    model of the same architecture loads (docs/pytorch.md); mg.save writes atomically.
     Returns the path of model.npz."""
     os.makedirs(folder, exist_ok=True)
     state = dict(model.state_dict())
