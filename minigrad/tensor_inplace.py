@@ -15,6 +15,7 @@ from . import arguments
 from .dtypes import as_array, get_default_dtype
 from .engine import Node, leaf, mark_written, ops, share_version
 from .random import draw
+from .rules.helpers import indexed
 from .state import current_modes
 
 __all__ = ["InplaceMethods", "reset_gradients"]
@@ -54,6 +55,14 @@ def _operand_dtype(value):
     if isinstance(value, float):
         return get_default_dtype()
     raise TypeError(f"expected a tensor or a number, got {type(value).__name__}")
+
+
+def _one_as_0d(value):
+    """A value of one element as 0-d: PyTorch drops a value's leading dims of size 1, so
+    ``x[0] = t`` takes a ``t`` of shape (1,)."""
+    if isinstance(value, Node):
+        return value.reshape(()) if value.ndim and value.numel() == 1 else value
+    return np.reshape(value, ()) if np.ndim(value) and np.size(value) == 1 else value
 
 
 def _repoint(root, tensor, old):
@@ -288,14 +297,15 @@ class InplaceMethods:
     def __setitem__(self, key, value):
         """``x[key] = value`` with any index ``x[key]`` takes; ``value`` is broadcast and
         converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
-        index = arguments.index(key)
+        index, then = arguments.split_index(arguments.index(key))
         if self._in_graph("index assignment", None):
-            operand = value if isinstance(value, Node) else self._operand(value, "index assignment")
-            self._rebase(lambda old: ops.index_put(old, operand, index=index), operand)
+            operand = _one_as_0d(value if isinstance(value, Node) else self._operand(value, "index assignment"))
+            self._rebase(lambda old: ops.index_put(old, operand, index=index, then=then), operand)
             return
-        array = value.array if isinstance(value, Node) else value
+        array = _one_as_0d(value.array if isinstance(value, Node) else value)
         try:
-            self.array[index] = array
+            target, key = indexed(self.array, index, then)
+            target[key] = array
         except (IndexError, ValueError) as error:
             raise type(error)(f"index assignment: {error} (tensor shape {self.shape}, value shape "
                               f"{np.shape(array)})") from None

@@ -5,7 +5,7 @@ batch_norm). The vocabulary is described in rules/__init__.py."""
 import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme,
-                      extreme_backward, in_place, index_backward, index_forward, index_put_backward_self,
+                      extreme_backward, in_place, index_backward, index_forward, index_put_backward_self, indexed,
                       linear_backward_weight, matmul_backward_other, matmul_backward_self,
                       pow_backward_exponent, pow_backward_self, quiet, row_max, stable_sigmoid, sum_backward,
                       tanh_backward)
@@ -142,12 +142,14 @@ def permute(self, dims):
     return self.transpose(dims), lambda grad: grad.transpose(inverse)
 
 
-def index_put(self, value, index):
-    """``self`` with ``value`` written at ``index`` (``x[index] = value`` on an op's output)."""
+def index_put(self, value, index, then=None):
+    """``self`` with ``value`` written at ``index`` (``x[index] = value`` on an op's output);
+    ``then`` is the second step of a key that mixes ints with arrays (PyTorch's rule)."""
     result = self.copy()
-    result[index] = value
-    return result, (lambda grad: index_put_backward_self(grad, index),
-                    lambda grad: grad[index])
+    target, key = indexed(result, index, then)
+    target[key] = value
+    return result, (lambda grad: index_put_backward_self(grad, index, then),
+                    lambda grad: grad[index] if then is None else grad[index][then])
 
 
 def getitem(self, index):

@@ -26,7 +26,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
 __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered",
-           "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "matmul_backward_self",
+           "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "indexed", "matmul_backward_self",
            "matmul_backward_other", "linear_backward_weight", "row_max", "row_positions", "batch_norm_backward",
            "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward",
            "repeat_interleave_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
@@ -237,11 +237,18 @@ def scatter_rows(grad, shape, dtype, rows):
     return spread
 
 
-def index_put_backward_self(grad, index):
-    """The upstream gradient, with 0 where ``index`` was overwritten (those elements of
-    self no longer reach the result)."""
+def indexed(array, index, then):
+    """The array and key that ``array[index][then]`` writes through: ``array[index]`` is a
+    view when ``then`` is given (``index`` holds only ints and slices then)."""
+    return (array, index) if then is None else (array[index], then)
+
+
+def index_put_backward_self(grad, index, then):
+    """The upstream gradient, with 0 where ``index`` (then ``then``) was overwritten (those
+    elements of self no longer reach the result)."""
     kept = grad.copy()
-    kept[index] = 0
+    target, key = indexed(kept, index, then)
+    target[key] = 0
     return kept
 
 
