@@ -9,8 +9,8 @@ import pytest
 
 import minigrad as mg
 from helpers import requires_torch, torch
-from minigrad.utils.data import (BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler, Subset,
-                                 TensorDataset, default_collate, random_split)
+from minigrad.utils.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, RandomSampler, SequentialSampler,
+                                 Subset, TensorDataset, default_collate, get_worker_info, random_split)
 
 
 class Squares(Dataset):
@@ -24,6 +24,17 @@ class Squares(Dataset):
 
     def __getitem__(self, i):
         return self.lib.tensor(i), self.lib.tensor(float(i * i))
+
+
+def stream(lib, n):
+    """An IterableDataset of ``lib`` yielding 0.0, 1.0, ..., n - 1, with a length."""
+    class Count(lib.utils.data.IterableDataset):
+        def __iter__(self):
+            return (lib.tensor(float(i)) for i in range(n))
+
+        def __len__(self):
+            return n
+    return Count()
 
 
 def plain(value):
@@ -68,6 +79,11 @@ LOADERS = {
         utils(lib).RandomSampler(range(7)), batch_size=3, drop_last=False)),
     "tensor_dataset": lambda lib: utils(lib).DataLoader(utils(lib).TensorDataset(
         lib.arange(12).view(6, 2), lib.arange(6) * 0.5), batch_size=4, shuffle=True),
+    "iterable": lambda lib: utils(lib).DataLoader(stream(lib, 7), batch_size=3),
+    "iterable_drop_last": lambda lib: utils(lib).DataLoader(stream(lib, 7), batch_size=3, drop_last=True),
+    "iterable_no_batching": lambda lib: utils(lib).DataLoader(stream(lib, 3), batch_size=None),
+    "concat": lambda lib: utils(lib).DataLoader(utils(lib).ConcatDataset([Squares(lib, 3), Squares(lib, 4)]),
+                                                batch_size=3, shuffle=True),
     "random_split": lambda lib: [list(part) for part in utils(lib).random_split(range(10), [0.3, 0.7])],
     "split_generator": lambda lib: [list(part) for part in utils(lib).random_split(
         range(10), [4, 6], generator=lib.Generator().manual_seed(2))],
@@ -127,6 +143,9 @@ def test_samplers_and_subsets():
     assert len(RandomSampler(range(5), replacement=True, num_samples=int(1e10))) == int(1e10)
     assert [Subset("abcde", [4, 0])[i] for i in range(2)] == ["e", "a"]
     assert sorted(len(part) for part in random_split(range(5), [0.5, 0.5])) == [2, 3]
+    both = Squares(mg, 2) + Squares(mg, 3)
+    assert len(both) == 5 and both[2][0].item() == 0 and both[-1][0].item() == 2
+    assert get_worker_info() is None
 
 
 @pytest.mark.parametrize("make, error, words", [
@@ -141,6 +160,10 @@ def test_samplers_and_subsets():
     (lambda: default_collate([[1, 2], [3]]), RuntimeError, "equal size"),
     (lambda: random_split(range(5), [2, 2]), ValueError, "add up"),
     (lambda: Dataset()[0], NotImplementedError, "__getitem__"),
+    (lambda: DataLoader(stream(mg, 3), shuffle=True), ValueError, "IterableDataset: expected unspecified shuffle"),
+    (lambda: DataLoader(stream(mg, 3), sampler=range(3)), ValueError, "unspecified sampler"),
+    (lambda: stream(mg, 3)[0], TypeError, "no indices"),
+    (lambda: ConcatDataset([]), ValueError, "one or more"),
 ])
 def test_refusals_name_the_problem(make, error, words):
     with pytest.raises(error, match=words):

@@ -6,12 +6,19 @@ worker processes that minigrad never starts, then the sampler draws its order. S
 seed gives the same batches as PyTorch, and the stream after a pass is PyTorch's too.
 """
 
+import itertools
 import warnings
 
 from .collate import default_collate, default_convert
+from .dataset import IterableDataset
 from .sampler import BatchSampler, RandomSampler, SequentialSampler, fresh_seed
 
-__all__ = ["DataLoader"]
+__all__ = ["DataLoader", "get_worker_info"]
+
+
+def get_worker_info():
+    """None: the code runs in the calling process, never in a worker (as PyTorch there)."""
+    return None
 
 
 class DataLoader:
@@ -36,7 +43,11 @@ class DataLoader:
         elif batch_size is None and drop_last:
             raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
-        if sampler is None:
+        self.streams = isinstance(dataset, IterableDataset)
+        if self.streams:
+            _check_stream_options(shuffle=shuffle, sampler=sampler, batch_sampler=batch_sampler)
+            sampler = itertools.repeat(None)  # PyTorch's infinite sampler: the stream decides the end
+        elif sampler is None:
             sampler = RandomSampler(dataset, generator=generator) if shuffle else SequentialSampler(dataset)
         if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
@@ -51,7 +62,17 @@ class DataLoader:
                           "then device pinned memory won't be used.", stacklevel=2)
         indices = iter(self.batch_sampler if self.batch_sampler is not None else self.sampler)
         fresh_seed(self.generator, "DataLoader")  # PyTorch's workers' base seed: drawn, then unused here
-        return self._batches(indices)
+        return self._stream_batches() if self.streams else self._batches(indices)
+
+    def _stream_batches(self):
+        samples = iter(self.dataset)
+        if self.batch_size is None:
+            yield from map(self.collate_fn, samples)
+            return
+        while batch := list(itertools.islice(samples, self.batch_size)):
+            if len(batch) < self.batch_size and self.drop_last:
+                return
+            yield self.collate_fn(batch)
 
     def _batches(self, indices):
         for index in indices:
@@ -61,7 +82,19 @@ class DataLoader:
                 yield self.collate_fn(self.dataset[index])
 
     def __len__(self):
+        if self.streams:  # the dataset's own length, if it has one, in batches
+            if self.batch_size is None:
+                return len(self.dataset)
+            whole, part = divmod(len(self.dataset), self.batch_size)
+            return whole + (1 if part and not self.drop_last else 0)
         return len(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+
+
+def _check_stream_options(**options):
+    for name, value in options.items():
+        if value not in (None, False):
+            raise ValueError(f"DataLoader with IterableDataset: expected unspecified {name} option, "
+                             f"but got {name}={value!r}")
 
 
 def _check_workers(num_workers, prefetch_factor, persistent_workers, timeout):

@@ -1,10 +1,12 @@
 """Map-style datasets: an object with ``__getitem__`` and ``__len__``, as in ``torch.utils.data``."""
 
+import bisect
+import itertools
 import math
 
 from ...random import draw
 
-__all__ = ["Dataset", "TensorDataset", "Subset", "random_split"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset", "random_split"]
 
 
 class Dataset:
@@ -12,6 +14,20 @@ class Dataset:
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must define __getitem__ to be a Dataset")
+
+    def __add__(self, other):
+        return ConcatDataset([self, other])
+
+
+class IterableDataset(Dataset):
+    """The base of datasets that are streams: subclasses define ``__iter__``; a DataLoader
+    batches them in the order they come, with no sampler."""
+
+    def __iter__(self):
+        raise NotImplementedError(f"{type(self).__name__} must define __iter__ to be an IterableDataset")
+
+    def __getitem__(self, index):
+        raise TypeError(f"{type(self).__name__} is an IterableDataset: iterate over it, it has no indices")
 
 
 class TensorDataset(Dataset):
@@ -31,6 +47,27 @@ class TensorDataset(Dataset):
 
     def __len__(self):
         return self.tensors[0].shape[0]
+
+
+class ConcatDataset(Dataset):
+    """The samples of several map-style datasets one after the other."""
+
+    def __init__(self, datasets):
+        self.datasets = list(datasets)
+        if not self.datasets or any(isinstance(d, IterableDataset) for d in self.datasets):
+            raise ValueError("ConcatDataset: takes one or more map-style datasets (not IterableDatasets)")
+        self.cumulative_sizes = list(itertools.accumulate(len(d) for d in self.datasets))
+
+    def __len__(self):
+        return self.cumulative_sizes[-1]
+
+    def __getitem__(self, index):
+        if index < 0:
+            if -index > len(self):
+                raise ValueError(f"ConcatDataset: index {index} is out of range for a length of {len(self)}")
+            index += len(self)
+        part = bisect.bisect_right(self.cumulative_sizes, index)
+        return self.datasets[part][index - (self.cumulative_sizes[part - 1] if part else 0)]
 
 
 class Subset(Dataset):
