@@ -65,14 +65,10 @@ class DataLoader:
         return self._stream_batches() if self.streams else self._batches(indices)
 
     def _stream_batches(self):
-        samples = iter(self.dataset)
-        if self.batch_size is None:
-            yield from map(self.collate_fn, samples)
-            return
-        while batch := list(itertools.islice(samples, self.batch_size)):
-            if len(batch) < self.batch_size and self.drop_last:
-                return
-            yield self.collate_fn(batch)
+        samples = iter(self.dataset)  # made at iter(loader), after the seed, as in PyTorch
+        if self.batch_size is not None:
+            samples = BatchSampler(samples, self.batch_size, self.drop_last)
+        return map(self.collate_fn, samples)
 
     def _batches(self, indices):
         for index in indices:
