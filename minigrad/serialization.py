@@ -233,10 +233,13 @@ def _check_member_size(path, info):
     if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
         raise SerializationError(f"load: {path} is not a file written by save ({info.filename!r} is compressed "
                                  f"with method {info.compress_type}, not stored or deflated)")
-    most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else _MAX_DEFLATE_RATIO)
-    if info.compress_size > size or info.file_size > most:
+    if info.compress_size > size:
         raise SerializationError(f"load: {path} is damaged or not whole: {info.filename!r} declares "
-                                 f"{info.file_size:,} bytes and the file has {size:,}")
+                                 f"{info.compress_size:,} stored bytes and the file has {size:,}")
+    most = info.compress_size * (1 if info.compress_type == zipfile.ZIP_STORED else _MAX_DEFLATE_RATIO)
+    if info.file_size > most:
+        raise SerializationError(f"load: {path} is damaged or not whole: {info.filename!r} declares "
+                                 f"{info.file_size:,} bytes, more than its {info.compress_size:,} stored bytes hold")
 
 
 def _check_dtype(path, name, dtype):

@@ -195,10 +195,10 @@ def in_directory(field, value):
 @pytest.mark.parametrize("damage", [truncated, bit_flipped, lambda data: b"", lambda data: data[:30],
                                     without_last_member, in_directory(10, b"\x63"), in_directory(8, b"\x41"),
                                     in_directory(8, b"\x01"), in_directory(10, b"\x0c"),
-                                    in_directory(24, b"\xff\xff\xff\x7f")],
+                                    in_directory(20, b"\xff\xff\xff\x7f"), in_directory(24, b"\xff\xff\xff\x7f")],
                          ids=["truncated", "bit flipped", "empty", "only a header", "broken directory",
                               "unknown compression", "strong encryption", "encrypted", "bzip2",
-                              "declares 2 GB"])
+                              "stores 2 GB", "declares 2 GB"])
 def test_a_damaged_file_is_one_clear_error_naming_it(tmp_path, damage):
     path, data = saved(tmp_path)
     path.write_bytes(damage(data))
