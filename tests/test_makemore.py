@@ -239,6 +239,17 @@ def test_run_writes_model_loss_curve_and_metrics(trained):
     assert all(s in printed.splitlines() for s in figures["samples"])
 
 
+def test_the_pages_full_run_shows_the_lines_every_run_prints(trained):
+    # docs/makemore.md's run of 200,000 steps: its first two lines (the data, the loss of the
+    # first batch before any update) and its last (the files written) are those of any run
+    directory, _, printed = trained
+    page = (ROOT / "docs" / "makemore.md").read_text()
+    shown = page.split("python examples/makemore.py --out run")[1].split("```text\n")[1].split("```")[0].splitlines()
+    lines = printed.splitlines()
+    assert shown[:2] == lines[:2]
+    assert shown[-1] == lines[-1].replace(str(directory), "run")
+
+
 def test_loading_the_model_reproduces_its_figures(mm, trained):
     directory, figures, _ = trained
     loaded, _ = run_cli(mm, "--data", NAMES, "--load", directory / "model.npz", "--steps", 0, "--samples", 3)
