@@ -22,6 +22,13 @@ def _check_bounds(index, size, name, dim):
         raise IndexError(f"{name}: an index is out of range [{-size}, {size - 1}] for dim {dim} (size {size})")
 
 
+def _broadcast_shapes(name, *shapes):
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{name}: shapes {', '.join(map(str, shapes))} do not broadcast together") from None
+
+
 class IndexingMethods:
     """The index-tensor methods of Tensor."""
 
@@ -50,8 +57,8 @@ class IndexingMethods:
         dim = arguments.dim(dim, self.ndim, "take_along_dim")
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: indices of shape {indices.shape} need {self.ndim} dims")
-        shape = np.broadcast_shapes(self.shape[:dim] + (1,) + self.shape[dim + 1:],
-                                    indices.shape[:dim] + (1,) + indices.shape[dim + 1:])
+        shape = _broadcast_shapes("take_along_dim", self.shape[:dim] + (1,) + self.shape[dim + 1:],
+                                  indices.shape[:dim] + (1,) + indices.shape[dim + 1:])
         expanded = self.expand(shape[:dim] + (self.shape[dim],) + shape[dim + 1:])
         return expanded.gather(dim, np.broadcast_to(indices, shape[:dim] + (indices.shape[dim],) + shape[dim + 1:]))
 
@@ -69,7 +76,7 @@ class IndexingMethods:
         mask = np.asarray(mask.array if isinstance(mask, Node) else mask)
         if mask.dtype != bool:
             raise TypeError(f"masked_select: the mask must be bool, got {mask.dtype}")
-        shape = np.broadcast_shapes(self.shape, mask.shape)
+        shape = _broadcast_shapes("masked_select", self.shape, mask.shape)
         return self.expand(shape)[np.broadcast_to(mask, shape)]
 
     def repeat_interleave(self, repeats, dim=None):

@@ -112,11 +112,13 @@ class ReductionMethods:
 
     def _extreme(self, dim, keepdim, arg, op):
         name = op.__name__
-        if self.array.size == 0:
-            raise ValueError(f"{name}: cannot reduce an empty tensor of shape {self.shape}")
         if dim is None:
+            if self.array.size == 0:
+                raise ValueError(f"{name}: cannot reduce an empty tensor of shape {self.shape}")
             return op(self)
         dim = arguments.dim(dim, self.array.ndim, name)
+        if self.array.ndim and self.shape[dim] == 0:  # other dims may be empty: no maxes to take, as in torch
+            raise IndexError(f"{name}: cannot reduce over dim {dim} of size 0 (the tensor has shape {self.shape})")
         if not self.array.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
             return ValuesIndices(op(self), leaf(np.zeros((), np.int64)))
         indices = arg(self.array, axis=dim, keepdims=True)

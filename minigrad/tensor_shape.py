@@ -161,7 +161,7 @@ class ShapeMethods:
             step = split_size_or_sections
             if step <= 0 and not (step == 0 and size == 0):
                 raise ValueError(f"split: split_size must be positive for dim {dim} of shape {self.shape}, got {step}")
-            sections = [min(step, size - start) for start in range(0, size, step)] if step else [0]
+            sections = [min(step, size - start) for start in range(0, size, step)] if size else [0]
         else:
             sections = list(split_size_or_sections)
             if sum(sections) != size or min(sections, default=0) < 0:
@@ -174,7 +174,9 @@ class ShapeMethods:
         if chunks <= 0:
             raise ValueError(f"chunk: chunks must be positive, got {chunks}")
         size = self.shape[arguments.dim(dim, self.ndim, "chunk")]
-        return self.split(max(-(-size // chunks), 1), dim)
+        if size == 0:  # as many empty pieces as asked for, as in PyTorch
+            return self.split([0] * chunks, dim)
+        return self.split(-(-size // chunks), dim)
 
     def unbind(self, dim=0):
         """The slices along ``dim``, each without that dim (``torch.unbind``)."""

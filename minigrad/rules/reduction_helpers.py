@@ -15,6 +15,8 @@ def reverse_cumsum(grad, dim):
 
 def _exclusive_cumprod(values, axis):
     """The product of the elements before each position along ``axis`` (1 for the first)."""
+    if values.shape[axis] == 0:  # no positions
+        return values
     ones = np.ones_like(np.take(values, [0], axis=axis))
     return np.cumprod(np.concatenate([ones, np.delete(values, -1, axis=axis)], axis=axis), axis=axis)
 
