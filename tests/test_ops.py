@@ -25,6 +25,8 @@ ELEMENTWISE = [
     case("pow 3", lambda lib, x: x ** 3, (3, 4)),
     case("pow -1", lambda lib, x: x ** -1, nonzero((3, 4))),
     case("pow -0.5", lambda lib, x: x ** -0.5, positive((3, 4))),
+    case("pow -2", lambda lib, x: x ** -2, nonzero((3, 4))),
+    case("pow 3.0 function", lambda lib, x: lib.pow(x, 3.0), (3, 4)),
     case("pow 0.5", lambda lib, x: x ** 0.5, positive((3, 4))),
     case("pow method", lambda lib, x: x.pow(1.5), positive((3, 4))),
     case("pow function", lambda lib, x: lib.pow(x, 2), (3, 4)),

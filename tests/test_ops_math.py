@@ -178,6 +178,18 @@ def test_pow_of_scalar_base_0_and_negative():
     np.testing.assert_array_equal(gradients(lambda y: (-2.0) ** y, [2.0, 0.5])[0], [nan, nan])
 
 
+@pytest.mark.parametrize("exponent", [3, 3.0, -2, -0.5, 2, 0.5, 1.5])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_gives_pytorchs_numbers_to_the_bit_where_its_kernel_writes_the_power_out(exponent, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).uniform(0.1, 3.0, 1000).astype(dtype)
+    ours = (mg.tensor(x) ** exponent).numpy()
+    theirs = torch.pow(torch.from_numpy(x), exponent).numpy()
+    if exponent in (3, -2, -0.5, 2):
+        np.testing.assert_array_equal(ours, theirs)
+    np.testing.assert_allclose(ours, theirs, rtol=3e-7 if dtype == "float32" else 1e-15)
+
+
 def test_division_by_tiny_numbers_has_finite_gradients():
     da, db = gradients(lambda a, b: a / b, [1e-20], [1e-20])
     np.testing.assert_allclose(da, [1e20])

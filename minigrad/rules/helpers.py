@@ -23,7 +23,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
     def warnings_back(state):
         state.__exit__(None, None, None)
 
-__all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand",
+__all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand", "power",
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered",
            "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "indexed", "matmul_backward_self",
@@ -68,6 +68,17 @@ def not_differentiable(name):
     def raise_error(grad):
         raise RuntimeError(f"{name}: the derivative is not implemented (the op is not differentiable)")
     return raise_error
+
+
+_WRITTEN_OUT = {3: lambda x: x * x * x, -2: lambda x: 1 / (x * x), -0.5: lambda x: 1 / np.sqrt(x)}
+
+
+def power(self, other):
+    """self ** other, but as PyTorch's kernel for the exponents it writes out (3, -2, -0.5):
+    its numbers to the bit, and far faster than numpy's general power (performance.md, "power")."""
+    floating = isinstance(self, np.ndarray) and self.dtype.kind == "f" and type(other) in (int, float)
+    written_out = _WRITTEN_OUT.get(other) if floating else None
+    return written_out(self) if written_out else self ** other
 
 
 def pow_backward_self(grad, self, other):
