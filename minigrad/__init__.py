@@ -4,7 +4,8 @@ from . import functional, nn, optim, utils
 from .creation import (arange, cat, empty, empty_like, eye, from_numpy, full, full_like, linspace, logspace,
                        manual_seed, meshgrid, multinomial, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        randperm, stack, tensor, zeros, zeros_like)
-from .compiler import Explanation, explain
+from .compiler import CompiledStep, CompileError, Explanation, explain
+from .compiler import compile  # noqa: A004 (torch.compile's name; not in __all__, see below)
 from .debug import AnomalyError, Comparison, compare, compare_table, detect_anomaly, retain_grads
 from .drawing import draw_graph, save_graph
 from .devices import cuda, device
@@ -35,9 +36,10 @@ __all__ = [
     "no_grad", "enable_grad", "is_grad_enabled", "inference_mode", "set_grad_enabled",
     "gradcheck", "GradcheckError", "save", "load", "SerializationError", "draw_graph", "save_graph",
     "AnomalyError", "Comparison", "compare", "compare_table", "detect_anomaly", "retain_grads",
-    "explain", "Explanation",
+    "explain", "Explanation", "CompiledStep", "CompileError",
 ]
 
+# mg.compile is not in __all__ either: `from minigrad import *` must not hide the builtin compile.
 # PyTorch's other names of the dtypes (torch.long, torch.float, ...). Not in
 # __all__: `from minigrad import *` must not hide the builtins float, int and bool.
 half, float, double, short, int, long, bool = float16, float32, float64, int16, int32, int64, bool_  # noqa: A001

@@ -80,6 +80,9 @@ def mark_written(*nodes):
     """Record an in-place write of each node's memory (all at once, as an optimiser's step):
     bump the version it shares with every tensor viewing that memory."""
     global _last_write
+    recorder = current_modes().tracer
+    if recorder is not None:  # mg.compile is tracing: it must be able to replay the write
+        recorder.written(nodes)
     _last_write = _next_seq()
     for node in nodes:
         counter = node._version_counter or _counter(node)

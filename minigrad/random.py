@@ -12,6 +12,8 @@ from fractions import Fraction
 
 import numpy as np
 
+from .state import tracer
+
 __all__ = ["Generator", "default_generator", "manual_seed", "DEFAULT_SEED", "STATE_SIZE",
            "uniform", "normal", "randint", "randperm", "exponential", "bernoulli", "multinomial", "draw"]
 
@@ -326,6 +328,9 @@ _NUMPY_DRAWS = {
 def draw(kind, name, generator, *args):
     """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
     ``numpy.random.Generator``, from numpy; ``name`` is the caller's, for the error."""
+    recorder = tracer()
+    if recorder is not None:  # mg.compile is tracing: a step that draws must draw again each call
+        recorder.draw(name)
     if isinstance(generator, np.random.Generator):
         return _NUMPY_DRAWS[kind](generator, *args)
     if generator is not None and not isinstance(generator, Generator):

@@ -15,20 +15,23 @@ import contextvars
 import functools
 from threading import get_ident
 
-__all__ = ["Modes", "current", "current_modes", "own_modes", "Mode", "no_grad", "enable_grad", "is_grad_enabled",
+__all__ = ["Modes", "current", "current_modes", "own_modes", "tracer", "Mode", "no_grad", "enable_grad", "is_grad_enabled",
            "inference_mode", "set_grad_enabled"]
 
 
 class Modes:
     """One thread's modes, read by the engine on every op."""
 
-    __slots__ = ("grad_enabled", "scope", "watchers", "gradient_checks", "thread")
+    __slots__ = ("grad_enabled", "scope", "watchers", "gradient_checks", "tracer", "thread")
 
-    def __init__(self, grad_enabled=True, scope=(), watchers=(), gradient_checks=(), thread=None):
+    def __init__(self, grad_enabled=True, scope=(), watchers=(), gradient_checks=(), tracer=None, thread=None):
         self.grad_enabled = grad_enabled  # ops record the graph
         self.scope = scope  # the labels of the nn.Module calls under way, outermost first
         self.watchers = watchers  # functions called with every op's output (the debugging modes)
         self.gradient_checks = gradient_checks  # functions called by backward with every gradient
+        # mg.compile's recorder while it traces a step (None otherwise): told of what no op records
+        # (backward, optimizer steps, module calls, random draws, reads of values); see compiler/trace.py
+        self.tracer = tracer
         self.thread = thread  # the thread that may change ``scope`` in place (None: no thread)
 
     def replace(self, **changes):
@@ -55,6 +58,13 @@ def own_modes():
         modes = modes.replace()
         current.set(modes)
     return modes
+
+
+def tracer():
+    """This thread's ``mg.compile`` recorder while it traces a step, else None: the places
+    that no op records (backward, an optimizer's step, a module call, a random draw, a read
+    of a tensor's value) tell it what they do; outside a trace they pay this one look-up."""
+    return current_modes().tracer
 
 
 class Mode:

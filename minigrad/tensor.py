@@ -16,6 +16,7 @@ from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32,
 from .printing import array_text, grad_fn_name
 from .engine import Node, ops, set_tensor_class
 from .size import Size
+from .state import tracer
 from .tensor_device import DeviceMethods
 from .tensor_indexing import IndexingMethods
 from .tensor_inplace import InplaceMethods
@@ -105,6 +106,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
 
     def item(self):
         """The value of a one-element tensor as a Python number."""
+        _read(self, "item()")
         if self.array.size != 1:
             raise ValueError(f"item: only a tensor with one element can be converted to a Python number, "
                              f"this one has shape {self.shape}")
@@ -112,10 +114,12 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
 
     def numpy(self):
         """The data as an ndarray (shared, not copied)."""
+        _read(self, "numpy()")
         return self.array
 
     def tolist(self):
         """The data as nested Python lists."""
+        _read(self, "tolist()")
         return self.array.tolist()
 
     def __array__(self, dtype=None, copy=None):
@@ -134,6 +138,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         return (self[i] for i in range(self.array.shape[0]))
 
     def __bool__(self):
+        _read(self, "bool()")
         if self.array.size != 1:
             raise RuntimeError(f"bool: the truth value of a tensor of shape {self.shape} is ambiguous")
         return bool(self.array)
@@ -145,6 +150,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         """A 0-d tensor formats its value (``f"{loss:.4f}"``, ``f"{loss}"`` as a number, as in
         PyTorch); others only as ``str``."""
         if self.array.ndim == 0:
+            _read(self, "format()")
             return format(self.array.item(), spec)
         if spec:
             raise TypeError(f"unsupported format string {spec!r} passed to Tensor.__format__: only a 0-d "
@@ -155,6 +161,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         return int(self.item())
 
     def __index__(self):
+        _read(self, "index()")
         if self.array.dtype.kind not in "iu" or self.array.size != 1:
             raise TypeError(f"only integer tensors of a single element can be converted to an index, "
                             f"got {self.dtype} of shape {self.shape}")
@@ -181,6 +188,9 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         """Accumulate the gradient of this tensor into the ``.grad`` of every leaf it
         depends on. A tensor with more than one element needs ``gradient``, of its shape.
         Without ``retain_graph`` the arrays saved for backward are freed."""
+        recorder = tracer()
+        if recorder is not None:  # mg.compile is tracing: it writes this backward's code first
+            recorder.backward(self, gradient, retain_graph)
         _backward.backward(self, gradient, retain_graph)
 
     def retain_grad(self):
@@ -330,3 +340,11 @@ def _promote(a, b):
     elif b_kind in "iub" and a_kind == "f":
         b = Tensor(b.array.astype(a.array.dtype))
     return a, b
+
+
+def _read(tensor, how):
+    """Tell mg.compile's tracer, if it is tracing, that ``tensor``'s value is read (a value a
+    compiled step cannot replay when it changes from call to call)."""
+    recorder = tracer()
+    if recorder is not None:
+        recorder.read(tensor, how)

@@ -75,6 +75,7 @@ class BackwardWriter:
             if not node.is_leaf:
                 self.uses.update(id(inp) for inp in node.inputs if isinstance(inp, Tensor) and inp.requires_grad)
         self.received = Counter()
+        self.rule_calls = {}  # id of a node -> the name of the gradient functions its forward's rule call gave
 
     def fields(self, node):
         """The code filling ``node``'s template: inputs, result, gradient, settings."""
@@ -106,18 +107,27 @@ class BackwardWriter:
             return
         self.write_rule_call(node, fields)
 
-    def write_rule_call(self, node, fields):
-        """An op without a template: its rule is called, and its gradient functions."""
+    def rule_call(self, node, fields):
+        """The call of ``node``'s rule, as source."""
         names = input_names(node.op, len(node.inputs))
         arguments = [fields[name] for name in names] + [f"{key}={self.names.code(value, hint=key)}"
                                                         for key, value in (node.op_params or {}).items()]
-        call = f"rules.{node.op}({', '.join(arguments)})"
-        self.lines.append(f"# {fields['result']} = {call}  (no template for {node.op}: its rule is called)")
-        self.lines.append(f"grad_fns = {call}[1]")
+        return f"rules.{node.op}({', '.join(arguments)})"
+
+    def write_rule_call(self, node, fields):
+        """An op without a template: the gradient functions of its rule, called again here
+        unless the forward's call kept them."""
+        grad_fns = self.rule_calls.get(id(node))
+        if grad_fns is None:
+            call, grad_fns = self.rule_call(node, fields), "grad_fns"
+            self.lines.append(f"# {fields['result']} = {call}  (no template for {node.op}: its rule is called)")
+            self.lines.append(f"grad_fns = {call}[1]")
+        else:
+            self.lines.append(f"# {fields['result']} = {node.op}(...)  (no template: its rule's gradient functions)")
         single = len(node.inputs) == 1
         for part, inp in enumerate(node.inputs):
             if isinstance(inp, Tensor) and inp.requires_grad:
-                expr = f"grad_fns({fields['grad']})" if single else f"grad_fns[{part}]({fields['grad']})"
+                expr = f"{grad_fns}({fields['grad']})" if single else f"{grad_fns}[{part}]({fields['grad']})"
                 if tuple(inp.shape) != tuple(node.shape):
                     expr = f"reduce_to_shape({expr}, {tuple(inp.shape)!r}, {node.op!r})"
                 self.add(inp, expr, "input", node, fields)

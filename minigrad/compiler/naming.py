@@ -42,6 +42,7 @@ class Names:
         self._by_id = {}
         self._taken = set(RESERVED)
         self._counts = Counter()
+        self._aliased = []
         for name, obj in (given or {}).items():
             self._add(_identifier(name), obj)
 
@@ -60,6 +61,20 @@ class Names:
             name = f"{base}{self._counts[base]}" if numbered else f"{base}_{self._counts[base] + 1}"
             if name not in self._taken and "d" + name not in self._taken:
                 return name
+
+    def bind(self, obj, name):
+        """Call ``obj`` ``name`` (or ``name`` with a number, if it is taken)."""
+        return self._add(self._fresh(_identifier(name)), obj)
+
+    def alias(self, array, name):
+        """Call ``array`` (an op's result, an input's array) by the name already given to the
+        value it holds, wherever it appears as a setting."""
+        self._by_id[id(array)] = name
+        self._aliased.append(array)  # held, so that its id stays its own
+
+    def known(self, obj):
+        """The name ``obj`` has, or None."""
+        return self._by_id.get(id(obj))
 
     def of(self, obj, hint="index"):
         """The name of a tensor or an array (of the setting ``hint``), made the first time

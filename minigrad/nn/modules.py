@@ -78,6 +78,8 @@ class Module:
         modes = current_modes()
         if modes.thread != get_ident():  # not yet this thread's own: own_modes() makes them so, once
             modes = own_modes()
+        if modes.tracer is not None:  # mg.compile is tracing: the step depends on this module's mode
+            modes.tracer.module(self)
         outer = modes.scope
         modes.scope = outer + (self.__dict__.get("_scope_label") or type(self).__name__,)
         try:

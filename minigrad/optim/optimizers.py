@@ -4,6 +4,7 @@ array (the one behind ``p.grad``), and bump the parameter's version once per ste
 import numpy as np
 
 from ..engine import mark_written
+from ..state import tracer
 from ..tensor_inplace import reset_gradients
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW"]
@@ -40,11 +41,17 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
+        recorder = tracer()
+        if recorder is not None:  # mg.compile is tracing: the compiled step makes this call too
+            recorder.call(self, "zero_grad", set_to_none)
         for group in self.param_groups:
             reset_gradients(group["params"], set_to_none)
 
     def step(self):
         """Update every parameter that has a gradient."""
+        recorder = tracer()
+        if recorder is not None:  # mg.compile is tracing: the compiled step makes this call too
+            recorder.call(self, "step")
         updated = []
         for group in self.param_groups:
             for p in group["params"]:

@@ -1,0 +1,186 @@
+"""The code of a compiled step, written while the step is traced (trace.py): one function
+of the step's inputs, straight-line numpy, that does what the traced run did.
+
+- the inputs' arrays, then each leaf tensor's array read at run time (``C = C_t.array``:
+  a parameter that an optimizer or ``.data`` replaced is seen), settings that are arrays
+  bound to the same objects (a BatchNorm's running statistics, updated in place);
+- each op's forward, in the order it ran: its template's expression, or its rule called
+  (keeping the rule's gradient functions for the backward), with a note;
+- the backward of the one ``backward()`` (backward_code.py), each parameter's gradient
+  added into its ``.grad`` as backward.py does (``store_grad``);
+- the calls no op records, made on the very objects (``optimizer1.step()``, which reads the
+  learning rate and its state when it runs), and a module's own updates (BatchNorm's count).
+"""
+
+import numpy as np
+
+from .. import rules
+from ..debug import _describe_origin, _user_frame
+from ..engine import leaf, reduce_to_shape
+from ..nn import BatchNorm1d
+from ..rules.helpers import warnings_back, warnings_off
+from ..tensor import Tensor
+from .backward_code import BackwardWriter, graph_order
+from .naming import Names
+from .templates import TEMPLATES
+
+__all__ = ["CompileError", "StepWriter", "store_grad", "where"]
+
+
+def store_grad(tensor, grad, stored):
+    """Add ``grad`` into ``tensor.grad`` as backward.py's ``store`` does: the first gradient is
+    kept as it is unless it is a view or an array already stored (``stored``, by id), so
+    that ``.grad`` owns its memory; later ones are added in place."""
+    if grad.dtype != tensor.array.dtype:
+        grad = grad.astype(tensor.array.dtype)
+    if tensor._grad is not None:
+        if id(tensor._grad) in stored:
+            tensor._grad = tensor._grad + grad
+        else:
+            tensor._grad += grad
+        return
+    if type(grad) is not np.ndarray or grad.base is not None or id(grad) in stored:
+        grad = np.array(grad)
+    stored[id(grad)] = grad
+    tensor._grad = grad
+
+
+class CompileError(RuntimeError):
+    """What ``mg.compile`` cannot capture in a step, raised while it traces the step."""
+
+
+def where():
+    """The line of the step being traced that is running: "file:line in function: code"."""
+    return _describe_origin(_user_frame()) or "an unknown place"
+
+
+class StepWriter:
+    """Writes a step's code from what its trace sees; ``source`` and ``function`` at the end."""
+
+    def __init__(self, arguments):
+        """``arguments``: (name, value) of the step's inputs, as it is called."""
+        self.names = Names()
+        self.inputs, self.leaves, self.made_ids, self.kept = [], [], set(), []
+        self.lines, self.rule_calls = [], {}
+        self.hints = {}  # id of a parameter -> its name in the first module called (embedding_weight)
+        self.slots = []  # (module, attribute, tensor) of every module called
+        self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
+        for name, value in arguments:
+            self._input(name, value)
+
+    def _input(self, name, value):
+        array = value.array if isinstance(value, Tensor) else value
+        if isinstance(value, Tensor):
+            name = self.names.bind(value, name)
+            self.inputs.append(f"{name}_t")
+            self.lines.append(f"{name} = {name}_t.array")
+        elif isinstance(value, np.ndarray):
+            name = self.names.bind(value, name)
+            self.inputs.append(name)
+        else:
+            self.inputs.append(f"_{name}")  # a Python value: the guard keeps it equal, the code uses it as traced
+            return
+        self.names.alias(array, name)
+
+    def made(self, tensor):
+        """True for a tensor an op of the step made."""
+        return id(tensor) in self.made_ids
+
+    def inside(self, tensor):
+        """True for a tensor the step made, by an op or otherwise (a comparison's result)."""
+        return id(tensor) in self.made_ids or tensor._seq > self.start
+
+    def _operand(self, value):
+        """The code of an op's input: a name; a leaf made before the step is read at run time,
+        one that shares an op's result (``detach()``) is called by the result's name."""
+        if isinstance(value, Tensor) and not self.made(value) and self.names.known(value) is None:
+            shared = self.names.known(value.array)
+            if shared is not None:
+                self.names.alias(value, shared)
+            elif self.inside(value):
+                raise CompileError(
+                    f"compile: an op of the step ({where()}) takes a tensor of shape {value.shape} that the step made outside "
+                    f"the ops compile records (a comparison such as x > 0, a dropout mask, mg.tensor() of values): "
+                    f"its values would be the traced call's on every call. Make it outside the step and pass it in")
+            else:
+                hint = self.hints.get(id(value))
+                name = self.names.of(value) if hint is None else self.names.bind(value, hint)
+                self.leaves.append(value)
+                self.lines.append(f"{name} = {name}_t.array")
+        return self.names.code(value)
+
+    def forward(self, out):
+        """An op's output, as the op wrapper hands it to a watcher."""
+        for value in out.inputs:
+            self._operand(value)
+        self.made_ids.add(id(out))
+        self.kept.append(out)  # held, so that no other tensor takes its id while tracing
+        writer = BackwardWriter(self.names, [])
+        fields = writer.fields(out)
+        self.names.alias(out.array, fields["result"])
+        template = TEMPLATES.get(out.op)
+        if template is not None and (template.applies is None or template.applies(fields)):
+            self.lines.append(f"{fields['result']} = {template.code(None, fields)}")
+        elif out.requires_grad:
+            grad_fns = f"grad_fns_{fields['result']}"
+            self.rule_calls[id(out)] = grad_fns
+            self.lines.append(f"{fields['result']}, {grad_fns} = {writer.rule_call(out, fields)}  # no template")
+        else:
+            self.lines.append(f"{fields['result']} = {writer.rule_call(out, fields)}[0]  # no template")
+
+    def backward(self, root):
+        """The backward of ``root``'s graph, and each parameter's gradient into its ``.grad``."""
+        if not self.made(root):
+            raise CompileError("compile: the step calls backward() on a tensor it did not make")
+        order = graph_order(root)
+        outside = [node for node in order if not node.is_leaf and not self.made(node)]
+        if outside:
+            raise CompileError(f"compile: the step's loss depends on a {outside[0].op} made by ops outside the "
+                               f"step; make it inside the step, or detach() it")
+        writer = BackwardWriter(self.names, order)
+        writer.rule_calls = self.rule_calls
+        writer.lines.append(f"# backward of {self.names.of(root)}")
+        writer.lines.append(f"{self.names.grad(root)} = np.ones_like({self.names.of(root)})")
+        for node in reversed(order):
+            if not node.is_leaf:
+                writer.write(node)
+        writer.lines.append("stored = {}")
+        for node in order:
+            if node.is_leaf:
+                self._operand(node)
+                writer.lines.append(f"store_grad({self.names.of(node)}_t, {self.names.grad(node)}, stored)")
+        self.lines += writer.lines
+
+    def call(self, obj, method, args):
+        """A call no op records, made on the same object in the compiled step."""
+        name = self.names.known(obj) or self.names.bind(obj, "optimizer")
+        self.lines.append(f"{name}.{method}({', '.join(repr(a) for a in args)})")
+
+    def module(self, module):
+        """A module called: its parameters' names, unless an outer module gave them theirs, and
+        its own update in training (BatchNorm counts the batches, outside any op)."""
+        for name, parameter in module.named_parameters():
+            self.hints.setdefault(id(parameter), name.replace(".", "_"))
+        # the tensors the step reads from it, which a guard checks it still holds
+        self.slots += [(module, name, value) for name, value in vars(module).items() if isinstance(value, Tensor)]
+        if isinstance(module, BatchNorm1d) and module.training:
+            name = self.names.bind(module.num_batches_tracked, "num_batches_tracked")
+            self.lines.append(f"{name}_t.array[()] += 1")
+
+    def function(self, result):
+        """The source of the step returning ``result`` (a tensor the step made, or None), and
+        the function compiled from it."""
+        if result is not None and not (isinstance(result, Tensor) and self.made(result)):
+            raise CompileError(f"compile: the step must return a tensor it makes (its loss) or None, not "
+                               f"{type(result).__name__}")
+        ret = "None" if result is None else f"leaf({self.names.of(result)})"
+        body = "\n".join("        " + line for line in self.lines)
+        source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
+                  f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
+        namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
+                     "store_grad": store_grad, "warnings_off": warnings_off, "warnings_back": warnings_back}
+        for name, value in self.names.values.items():
+            if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
+                namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
+        exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
+        return source, namespace["step"]

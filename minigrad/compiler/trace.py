@@ -1,0 +1,64 @@
+"""Tracing a training step for ``mg.compile``: the step runs once, eagerly, while a
+``Tracer`` is this thread's mode. Every op's output reaches it as a watcher (as the
+debugging modes see them); what no op records tells it through ``state.tracer()``:
+``backward()`` (before it runs, while the graph is whole), an optimizer's ``step`` and
+``zero_grad``, a module call (its train/eval mode), a random draw, an in-place write and a
+read of a tensor's value. Each is handed to the ``StepWriter`` that writes the step's code,
+or refused with a ``CompileError`` naming the line of ``fn`` and saying how to move it out.
+"""
+
+from ..state import Mode
+from .step_code import CompileError, where
+
+__all__ = ["Tracer"]
+
+
+class Tracer(Mode):
+    """The mode that records one run of a step into ``writer`` (a StepWriter)."""
+
+    def __init__(self, writer):
+        self.writer = writer
+        self.modules = {}  # id -> (module, its training flag when called)
+        self.optimizers = {}  # id -> optimizer called in the step
+        self.backward_seen = False
+
+    def _changes(self, modes):
+        return {"watchers": modes.watchers + (self.writer.forward,), "tracer": self}
+
+    def read(self, tensor, how):
+        if self.writer.inside(tensor):
+            raise CompileError(
+                f"compile: the step reads the value of a tensor it makes ({how} at {where()}). A compiled step "
+                f"replays the ops with new values each call, so a value read while tracing would be stale: "
+                f"return the tensor from the step and read it after the call (loss = step(Xb, Yb); loss.item()), "
+                f"and keep Python control flow on values (if loss.item() > 3:) outside the step")
+
+    def backward(self, root, gradient, retain_graph):
+        if self.backward_seen:
+            raise CompileError(f"compile: the step calls backward() twice ({where()}); a compiled step captures "
+                               f"one backward: sum the losses and call backward() once")
+        if gradient is not None:
+            raise CompileError(f"compile: backward(gradient) is not captured yet ({where()}); call backward() "
+                               f"on a one-element loss")
+        self.backward_seen = True
+        self.writer.backward(root)
+
+    def call(self, obj, method, *args):
+        self.optimizers[id(obj)] = obj
+        self.writer.call(obj, method, args)
+
+    def module(self, module):
+        if id(module) not in self.modules:
+            self.modules[id(module)] = (module, module.training)
+            self.writer.module(module)
+
+    def draw(self, name):
+        raise CompileError(f"compile: {name} draws random numbers inside the step ({where()}), which a compiled "
+                           f"step does not replay yet: draw them outside the step and pass them in as an input")
+
+    def written(self, nodes):
+        optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}
+        if not all(id(node) in optimized for node in nodes):
+            raise CompileError(f"compile: the step changes a tensor in place ({where()}), which a compiled step "
+                               f"cannot replay: write it out of place (y = y + v), or update parameters with "
+                               f"an optimizer's step()")
