@@ -68,12 +68,13 @@ class CompiledStep:
     def __call__(self, *args):
         key = (is_grad_enabled(),) + tuple(_signature(arg) for arg in args)
         try:
-            traced = self._cache.get(key)
+            traces = self._cache.get(key, ())
         except TypeError:  # an unhashable Python value as an input: traced every call
-            traced, key = None, None
-        if traced is not None and traced.valid():
-            self.source = traced.source
-            return traced.function(*args)
+            traces, key = (), None
+        for traced in traces:  # those of these inputs, under different modules' modes or parameters
+            if traced.valid():
+                self.source = traced.source
+                return traced.function(*args)
         return self._trace(key, args)
 
     def _trace(self, key, args):
@@ -87,7 +88,7 @@ class CompiledStep:
         self.traces += 1
         self.source = source
         if key is not None:
-            self._cache[key] = traced
+            self._cache.setdefault(key, []).insert(0, traced)
         return result
 
 

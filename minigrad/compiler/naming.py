@@ -17,9 +17,10 @@ RESERVED = {"np", "rules", "reduce_to_shape", "grad_fns"}
 
 
 def _identifier(text):
-    name = re.sub(r"\W", "_", text)
-    if not name or name[0].isdigit():
-        name = "t_" + name
+    """``text`` as a Python name: a Sequential's ``0.weight`` is ``layer0_weight``."""
+    name = re.sub(r"\W", "_", text) or "t"
+    if name[0].isdigit():
+        name = "layer" + name
     return name + "_" if keyword.iskeyword(name) else name
 
 
