@@ -8,7 +8,6 @@ from threading import get_ident
 import numpy as np
 
 from .. import functional as F
-from ..creation import rand
 from ..random import draw
 from ..devices import check_device
 from ..dtypes import float16, float32, float64, get_default_dtype
@@ -347,8 +346,9 @@ class Dropout(Module):
             return x
         if self.p == 1:
             return x * 0.0
-        keep = rand(*x.shape, generator=self.generator, dtype=float64).array < 1 - self.p
-        return x * Tensor((keep / (1 - self.p)).astype(x.dtype, copy=False))
+        keep = draw("bernoulli", "Dropout", self.generator, 1 - self.p, x.array.shape)
+        scale = x.array.dtype.type(1 / (1 - self.p))
+        return x * Tensor(np.where(keep, scale, x.array.dtype.type(0)))
 
     def extra_repr(self):
         """The probability and ``inplace``."""

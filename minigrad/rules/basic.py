@@ -6,9 +6,10 @@ import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme,
                       extreme_backward, in_place, index_backward, index_forward, index_put_backward_self, indexed,
-                      linear_backward_weight, matmul_backward_other, matmul_backward_self,
+                      matmul_backward_other, matmul_backward_self,
                       pow_backward_exponent, pow_backward_self, power, quiet, row_max, stable_sigmoid, sum_backward,
                       tanh_backward)
+from .linear_helpers import linear_backward_weight, linear_product
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
            "copy", "cast", "matmul", "sum", "max", "min", "view", "permute", "getitem", "index_put", "cat", "stack",
@@ -186,7 +187,7 @@ def cross_entropy(self, target):
 
 def linear(self, weight, bias=None):
     """self @ weight.T + bias, PyTorch's layer layout (weight is (out, in))."""
-    result = self @ weight.T
+    result = linear_product(self, weight)
     if bias is not None:
         result += bias
     return result, (lambda grad: grad @ weight,

@@ -27,7 +27,7 @@ __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentia
            "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered",
            "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "indexed", "matmul_backward_self",
-           "matmul_backward_other", "linear_backward_weight", "row_max", "row_positions", "batch_norm_backward",
+           "matmul_backward_other", "row_max", "row_positions", "batch_norm_backward",
            "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward",
            "repeat_interleave_backward", "clamped_log", "softplus", "bce_backward", "bce_target_backward"]
 
@@ -279,14 +279,6 @@ def matmul_backward_other(grad, self, other):
     if other.ndim == 1:
         return (self.swapaxes(-1, -2) @ grad[..., None])[..., 0]
     return self.swapaxes(-1, -2) @ grad
-
-
-def linear_backward_weight(grad, self):
-    """grad.T @ self, summed over every row of every batch dim: both flattened to rows
-    first, unless they are rows already (docs/performance.md, "linear_backward_weight")."""
-    if self.ndim != 2:
-        grad, self = grad.reshape(-1, grad.shape[-1]), self.reshape(-1, self.shape[-1])
-    return grad.T @ self
 
 
 def row_max(self):
