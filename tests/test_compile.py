@@ -45,19 +45,53 @@ def assert_same_state(eager, compiled):
         np.testing.assert_allclose(c.numpy(), b.numpy(), rtol=1e-5, atol=1e-6, err_msg=name)
 
 
-def test_the_compiled_mlp_step_trains_as_the_eager_one_for_500_steps():
-    eager_model, eager_optimizer, eager_step = training(lr=0.1)
-    model, optimizer, step = training(lr=0.1)
+@pytest.mark.parametrize("optimizer_class, lr", [(mg.optim.SGD, 0.1), (mg.optim.Adam, 0.01),
+                                                   (mg.optim.AdamW, 0.01)], ids=["SGD", "Adam", "AdamW"])
+def test_the_compiled_mlp_step_trains_as_the_eager_one_for_500_steps(optimizer_class, lr):
+    eager_model, eager_optimizer, eager_step = training(optimizer_class, lr=lr)
+    model, optimizer, step = training(optimizer_class, lr=lr)
     compiled = mg.compile(step)
     rng = np.random.default_rng(1)
     for i in range(500):
         ix = rng.integers(0, len(X), 32)
         for opt in (eager_optimizer, optimizer):
-            opt.lr = 0.1 if i < 250 else 0.01  # read by the compiled step when it runs
+            opt.lr = lr if i < 250 else lr / 10  # read by the compiled step when it runs
         expected, loss = eager_step(X[ix], Y[ix]).item(), compiled(X[ix], Y[ix]).item()
         assert loss == pytest.approx(expected, rel=1e-5), i
     assert compiled.traces == 1
     assert_same_state(eager_model, model)
+    for p, q in zip(eager_model.parameters(), model.parameters()):  # Adam's step count and moments
+        for key, value in eager_optimizer.state.get(id(p), {}).items():
+            np.testing.assert_allclose(optimizer.state[id(q)][key], value, rtol=1e-5, atol=1e-7)
+
+
+def chunked_training():
+    """The lecture's chunked graph (every intermediate labelled) trained with SGD."""
+    params = lecture.lecture_parameters(lecture.MLP(27, generator=np.random.default_rng(0)))
+    optimizer = mg.optim.SGD(params.values(), lr=0.1)
+
+    def step(Xb, Yb):
+        optimizer.zero_grad()
+        loss = lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"]
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return params, step
+
+
+def test_the_compiled_chunked_lecture_graph_trains_as_the_eager_one_for_500_steps():
+    (eager_params, eager_step), (params, step) = chunked_training(), chunked_training()
+    compiled = mg.compile(step)
+    rng = np.random.default_rng(2)
+    for i in range(500):
+        ix = rng.integers(0, len(X), 32)
+        assert compiled(X[ix], Y[ix]).item() == pytest.approx(eager_step(X[ix], Y[ix]).item(), rel=1e-5), i
+    for name in params:
+        np.testing.assert_allclose(params[name].numpy(), eager_params[name].numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(params[name].grad.numpy(), eager_params[name].grad.numpy(), rtol=1e-5, atol=1e-6)
+    for line in ["dprobs = dlogprobs / probs", "dlogits = dnorm_logits.copy()", "dhpreact = (1 - h ** 2) * dh"]:
+        assert "        " + line + "\n" in compiled.source, line
 
 
 def test_the_source_reads_as_the_step():

@@ -9,6 +9,7 @@ input's gradient summed back to its shape, as backward.py does it.
 """
 
 import inspect
+import re
 from collections import Counter
 
 from .. import rules
@@ -61,7 +62,8 @@ def _reduction(shape, target):
 
 
 def _is_name(expr):
-    return expr.isidentifier()
+    """True for a bare name (or a stand-in for one, naming.Names.later)."""
+    return expr.isidentifier() or re.fullmatch("d?\x00[0-9]+\x00", expr) is not None
 
 
 class BackwardWriter:

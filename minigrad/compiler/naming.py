@@ -44,6 +44,7 @@ class Names:
         self._taken = set(RESERVED)
         self._counts = Counter()
         self._aliased = []
+        self._later = {}
         for name, obj in (given or {}).items():
             self._add(_identifier(name), obj)
 
@@ -84,10 +85,29 @@ class Names:
         if name is not None:
             return name
         if isinstance(obj, Tensor):
-            name = self._fresh(_identifier(obj.label)) if obj.label else self._fresh(obj.op or "t", numbered=True)
-        else:
-            name = self._fresh(hint, numbered=True)
-        return self._add(name, obj)
+            return self._add(self._tensor_name(obj), obj)
+        return self._add(self._fresh(hint, numbered=True), obj)
+
+    def _tensor_name(self, tensor):
+        return self._fresh(_identifier(tensor.label)) if tensor.label else self._fresh(tensor.op or "t", numbered=True)
+
+    def later(self, tensor):
+        """A stand-in for ``tensor``'s name, given by ``resolve`` once the code is written:
+        mg.compile sees an op's output before the user labels it (``h.label = "h"``)."""
+        token = f"\x00{len(self._later)}\x00"
+        self._later[token] = tensor
+        self._by_id[id(tensor)] = token
+        return token
+
+    def resolve(self, text):
+        """``text`` with each stand-in replaced by its tensor's name, in the order they appear."""
+        def name(match):
+            token = match.group(0)
+            tensor = self._later[token]
+            if self._by_id[id(tensor)] == token:
+                self._add(self._tensor_name(tensor), tensor)
+            return self._by_id[id(tensor)]
+        return re.sub("\x00[0-9]+\x00", name, text)
 
     def grad(self, tensor):
         """The name of ``tensor``'s gradient: ``d`` and its name."""

@@ -116,6 +116,7 @@ class StepWriter:
         self.made_ids.add(id(out))
         self.kept.append(out)  # held, so that no other tensor takes its id while tracing
         writer = BackwardWriter(self.names, [])
+        self.names.later(out)
         fields = writer.fields(out)
         self.names.alias(out.array, fields["result"])
         template = TEMPLATES.get(out.op)
@@ -173,8 +174,8 @@ class StepWriter:
         if result is not None and not (isinstance(result, Tensor) and self.made(result)):
             raise CompileError(f"compile: the step must return a tensor it makes (its loss) or None, not "
                                f"{type(result).__name__}")
-        ret = "None" if result is None else f"leaf({self.names.of(result)})"
-        body = "\n".join("        " + line for line in self.lines)
+        ret = "None" if result is None else f"leaf({self.names.resolve(self.names.of(result))})"
+        body = self.names.resolve("\n".join("        " + line for line in self.lines))
         source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
         namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
