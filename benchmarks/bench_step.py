@@ -1,13 +1,15 @@
-"""Time one training step of the lecture's MLP four ways, interleaved in one process.
+"""Time one training step of the lecture's MLP six ways, interleaved in one process.
 
     python benchmarks/bench_step.py [--batch 32] [--hidden 200] [--threads 1] [--rounds 15]
 
 (a) minigrad, the nn model with loss.backward(); (b) minigrad, the lecture's chunked
 forward pass (about 20 small ops); (c) the hand-derived numpy backward, no graph (the
 floor for any engine that runs numpy op by op); (d) PyTorch eager autograd on the same
-model, when torch is installed. All start from the same parameters and see the same
-batches; their losses are checked to agree over the first steps. Prints the median
-microseconds per step and the ratio to (c).
+model, when torch is installed; (e) and (f): (a) and (b) as steps compiled by mg.compile.
+All start from the same parameters and see the same batches; their losses are checked
+to agree over the first steps. Prints the median microseconds per step and the ratio to
+(c); then, for the compiled steps, the time of the first call (trace and code generation)
+and, for every contender, the memory a step's arrays take at their peak (tracemalloc).
 """
 
 import argparse
@@ -15,6 +17,7 @@ import os
 import statistics
 import sys
 import time
+import tracemalloc
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # makemore's names.txt, shipped with the example
@@ -44,6 +47,7 @@ import lecture  # noqa: E402
 import makemore_data  # noqa: E402
 
 import minigrad as mg  # noqa: E402
+import minigrad.functional as F  # noqa: E402
 
 try:
     import torch
@@ -62,6 +66,46 @@ def minigrad_contender(model, params, step_fn):
         return loss
 
     return step
+
+
+def compiled_contender(model, params, forward):
+    """A step written as for eager mode (``forward`` gives the loss), compiled; the time of
+    its first call, which traces it, is kept in ``first_call``."""
+    optimizer = mg.optim.SGD(params.values(), lr=0.1)
+
+    def step(Xb, Yb):
+        optimizer.zero_grad()
+        loss = forward(params, model, Xb, Yb)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    compiled = mg.compile(step)
+
+    def run(Xb, Yb):
+        if not compiled.traces:
+            start = time.perf_counter()
+            loss = compiled(Xb, Yb)
+            run.first_call = time.perf_counter() - start
+            return loss.item()
+        return compiled(Xb, Yb).item()
+
+    return run
+
+
+def peak_bytes(step, X, Y, batches):
+    """The most memory that Python objects (arrays included) took during one step, above
+    what was held before it, as tracemalloc sees it: the median over a few steps."""
+    tracemalloc.start()
+    peaks = []
+    for ix in batches:
+        Xb, Yb = X[ix], Y[ix]
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        step(Xb, Yb)
+        peaks.append(tracemalloc.get_traced_memory()[1] - before)
+    tracemalloc.stop()
+    return statistics.median(peaks)
 
 
 def chunked_step(params, model, Xb, Yb):
@@ -112,6 +156,11 @@ def main():
         contenders[name] = minigrad_contender(model, params, step_fn)
     if torch is not None:
         contenders["(d) PyTorch eager"] = torch_contender(fresh_params()[1], 10, 3)
+    for name, forward in (("(e) minigrad compiled, nn layers", lambda p, model, Xb, Yb: F.cross_entropy(model(Xb), Yb)),
+                          ("(f) minigrad compiled, chunked graph",
+                           lambda p, model, Xb, Yb: lecture.chunked_forward(p, Xb, Yb, retain=False)["loss"])):
+        model, params = fresh_params()
+        contenders[name] = compiled_contender(model, params, forward)
 
     # identical start and batches: the losses of the first steps must agree
     first_losses = {name: [step(X[ix], Y[ix]) for ix in batches[:20]] for name, step in contenders.items()}
@@ -153,6 +202,12 @@ def main():
         median_cpu, median_wall = statistics.median(cpu[name]), statistics.median(wall[name])
         print(f"{name:38s} {median_cpu:8.1f} {median_cpu / base_cpu:6.2f}x {median_wall:9.1f} "
               f"{median_wall / base_wall:6.2f}x")
+    print()
+    for name, step in contenders.items():
+        first = getattr(step, "first_call", None)
+        first = f"; first call (trace and code) {first * 1e3:.1f} ms" if first is not None else ""
+        print(f"{name:38s} peak memory of a step's objects {peak_bytes(step, X, Y, batches[:20]) / 1024:7.1f} KiB"
+              f"{first}")
 
 
 if __name__ == "__main__":
