@@ -5,6 +5,7 @@ ninja" lecture, trained end to end, with the hand-derived backward beside the en
     python examples/makemore.py --check               # engine vs hand-derived, gradient by gradient
     python examples/makemore.py --graph step.svg      # draw one training step's graph
     python examples/makemore.py --backward manual     # train with the lecture's numpy backward
+    python examples/makemore.py --compile             # the training step traced once, replayed as numpy code
     python examples/makemore.py --out run             # keep the model, the loss curve and the figures
 
 The model and both backwards are in lecture.py, the data pipeline in makemore_data.py.
@@ -38,26 +39,45 @@ LECTURE_SEED = 2147483647
 
 # ----- training, evaluation, sampling -----
 
+def compiled_step(model, optimizer):
+    """The engine's training step, as for eager mode, compiled by mg.compile: traced on its
+    first call, then run as generated numpy code (it reads optimizer.lr when it runs)."""
+    def training_step(Xb, Yb):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(model(Xb), Yb)
+        loss.backward()
+        optimizer.step()
+        return loss
+
+    return mg.compile(training_step)
+
+
 def train(model, Xtr, Ytr, steps, batch_size, backward="engine", seed=42, lr_decay_step=None, progress=None,
-          losses=None, generator=None):
+          losses=None, generator=None, compiled=False):
     """SGD as in the lecture: lr 0.1 for the first half of the steps, then 0.01. The
     batches come from ``generator`` (a ``mg.Generator``: the lecture's torch.randint), or
     else from a numpy generator seeded with ``seed``, so both backward modes see the same
-    ones. Appends the loss of every step to ``losses`` (a new list by default), so that
-    after Ctrl-C it holds the steps done; returns it."""
+    ones. ``compiled``: the engine's step through mg.compile. Appends the loss of every
+    step to ``losses`` (a new list by default), so that after Ctrl-C it holds the steps
+    done; returns it."""
     losses = [] if losses is None else losses
     training_step = TRAINING_STEPS[backward]
     batch_rng = generator or np.random.default_rng(seed)
     params = lecture_parameters(model)
     optimizer = mg.optim.SGD(params.values(), lr=0.1)
+    step_compiled = compiled_step(model, optimizer) if compiled else None
     decay_at = steps // 2 if lr_decay_step is None else lr_decay_step
     model.train()
     for step in range(steps):
         ix = mg.randint(0, Xtr.shape[0], (batch_size,), generator=batch_rng).numpy()
-        optimizer.zero_grad()
-        loss = training_step(params, model, Xtr[ix], Ytr[ix])
-        optimizer.lr = 0.1 if step < decay_at else 0.01
-        optimizer.step()
+        if step_compiled is not None:
+            optimizer.lr = 0.1 if step < decay_at else 0.01
+            loss = step_compiled(Xtr[ix], Ytr[ix]).item()
+        else:
+            optimizer.zero_grad()
+            loss = training_step(params, model, Xtr[ix], Ytr[ix])
+            optimizer.lr = 0.1 if step < decay_at else 0.01
+            optimizer.step()
         losses.append(loss)
         if progress is not None:
             progress.update(1)
@@ -134,6 +154,9 @@ def parse_args(argv=None):
     parser.add_argument("--backward", choices=["engine", "manual"], default="engine",
                         help="engine: loss.backward() through minigrad's graph; manual: the lecture's "
                              "hand-derived gradients in plain numpy, no graph (default engine)")
+    parser.add_argument("--compile", action="store_true",
+                        help="with --backward engine: trace the training step once and run it as generated numpy "
+                             "code (mg.compile); the same losses as without, to float32 rounding")
     parser.add_argument("--seed", type=int, default=42,
                         help="seed of the shuffle, the initialisation, the batches and the samples (default 42)")
     parser.add_argument("--rng", choices=["numpy", "torch"], default="numpy",
@@ -175,6 +198,8 @@ def check_values(args):
             raise UsageError(f"--{name} cannot be negative, got {getattr(args, name)}")
     if args.graph and args.check:
         raise UsageError("--graph and --check are separate runs; give one of them")
+    if args.compile and args.backward != "engine":
+        raise UsageError("--compile compiles the engine's step (loss.backward()); --backward manual has none")
     if args.graph and not args.graph.lower().endswith((".svg", ".png")):
         raise UsageError(f"--graph must name an .svg or a .png file, got {args.graph}")
     check_memory(args)
@@ -265,7 +290,8 @@ class Run:
             print(f"loss at the first step {self.losses[0]:.4f}", file=self.out)
         calibrate_batchnorm(self.model, Xtr)
         args = self.args
-        figures = {"steps": args.steps, "backward": args.backward, "train_seconds": round(seconds, 2),
+        figures = {"steps": args.steps, "backward": args.backward, "compile": args.compile,
+                   "train_seconds": round(seconds, 2),
                    "first_loss": self.losses[0] if self.losses else None, "rng": args.rng,
                    "us_per_step": round(1e6 * seconds / args.steps, 1) if args.steps else None,
                    "train_loss": evaluate(self.model, Xtr, Ytr), "val_loss": evaluate(self.model, Xva, Yva),
@@ -290,7 +316,7 @@ class Run:
         with tqdm(total=args.steps, unit="step", file=self.err, disable=not args.steps, dynamic_ncols=True) as bar:
             train(self.model, Xtr, Ytr, args.steps, args.batch_size, args.backward, args.seed,
                   progress=bar, losses=self.losses,
-                  generator=self.generator if args.rng == "torch" else None)
+                  generator=self.generator if args.rng == "torch" else None, compiled=args.compile)
         return time.perf_counter() - start
 
     def draw(self, Xb, Yb):

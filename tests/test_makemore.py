@@ -155,6 +155,18 @@ def test_a_short_run_learns(mm, data, backward):
     assert mm.evaluate(model, Xva, Yva) < math.log(27) - 0.3  # better than guessing uniformly
 
 
+def test_the_compiled_step_trains_as_the_engine_does(mm, data):
+    vocab, [(Xtr, Ytr), _, _] = data
+    losses, params = {}, {}
+    for compiled in (False, True):
+        model = mm.MLP(len(vocab), generator=np.random.default_rng(42))
+        losses[compiled] = mm.train(model, Xtr, Ytr, 300, 32, seed=42, lr_decay_step=150, compiled=compiled)
+        params[compiled] = {name: p.numpy().copy() for name, p in mm.lecture_parameters(model).items()}
+    np.testing.assert_allclose(losses[True], losses[False], rtol=1e-5)
+    for name in PARAMETERS:
+        np.testing.assert_allclose(params[True][name], params[False][name], rtol=1e-5, atol=1e-6, err_msg=name)
+
+
 def test_engine_and_manual_backward_agree_over_1000_steps(mm, data):
     vocab, [(Xtr, Ytr), _, _] = data
     losses = {}

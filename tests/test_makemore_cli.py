@@ -24,8 +24,8 @@ MAKEMORE = ROOT / "examples" / "makemore.py"
 NAMES = ROOT / "examples" / "data" / "names.txt"
 # the script imports this checkout's minigrad, installed or not
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
-FLAGS = ["--data", "--steps", "--batch-size", "--block-size", "--n-embd", "--n-hidden", "--backward", "--seed",
-         "--samples", "--check", "--graph", "--load", "--out"]
+FLAGS = ["--data", "--steps", "--batch-size", "--block-size", "--n-embd", "--n-hidden", "--backward", "--compile",
+         "--seed", "--samples", "--check", "--graph", "--load", "--out"]
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +114,7 @@ CLI_ERRORS = [
     pytest.param(lambda d, model: ["--frobnicate"], "--frobnicate", id="unknown flag"),
     pytest.param(lambda d, model: ["--backward", "magic"], "--backward", id="unknown backward"),
     pytest.param(lambda d, model: ["--steps", "many"], "--steps", id="not a number"),
+    pytest.param(lambda d, model: ["--compile", "--backward", "manual"], "--compile", id="--compile of the manual backward"),
     pytest.param(lambda d, model: ["--out", d / "a file"], "is a file", id="--out names a file"),
     pytest.param(lambda d, model: ["--out", d / "a file" / "run"], "cannot write", id="--out cannot be made"),
     pytest.param(lambda d, model: ["--graph", d / "no such folder" / "step.svg"], "cannot write",
