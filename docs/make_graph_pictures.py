@@ -1,7 +1,11 @@
-"""Draw the pictures of docs/index.md and docs/graph.md into docs/images/:
+"""Draw the pictures of docs/index.md, docs/graph.md and docs/debugging.md into docs/images/:
 
     python docs/make_graph_pictures.py
 
+neuron.svg: micrograd's neuron after backward, every value and gradient (docs/graph.md's
+first example: keep micrograd_neuron() below and the page alike).
+neuron_retained.svg: the same neuron made inside mg.retain_grads(), so the intermediates'
+gradients are kept too.
 small_graph.svg: the small graph of docs/index.md, after backward (its code is repeated
 in small_graph() below: keep the two alike).
 lecture_graph.svg: the lecture's forward pass cut into its small steps (chunked_forward
@@ -45,27 +49,57 @@ def small_graph():
     return loss
 
 
-def main():
+def micrograd_neuron():
+    """micrograd's neuron, as docs/graph.md builds it: o = tanh(x1*w1 + x2*w2 + b), every
+    step a labelled tensor. Returns o and the others."""
+    x1 = mg.tensor(2.0, requires_grad=True, label="x1")
+    x2 = mg.tensor(0.0, requires_grad=True, label="x2")
+    w1 = mg.tensor(-3.0, requires_grad=True, label="w1")
+    w2 = mg.tensor(1.0, requires_grad=True, label="w2")
+    b = mg.tensor(6.8813735870195432, requires_grad=True, label="b")
+    x1w1 = x1 * w1; x1w1.label = "x1*w1"  # noqa: E702  (micrograd's lines, as on the page)
+    x2w2 = x2 * w2; x2w2.label = "x2*w2"  # noqa: E702
+    x1w1x2w2 = x1w1 + x2w2; x1w1x2w2.label = "x1*w1 + x2*w2"  # noqa: E702
+    n = x1w1x2w2 + b; n.label = "n"  # noqa: E702
+    o = n.tanh(); o.label = "o"  # noqa: E702
+    return o, [x1, x2, w1, w2, b, x1w1, x2w2, x1w1x2w2, n]
+
+
+def pictures():
+    """{file name: the Drawing written to docs/images/ under it}."""
     rng = np.random.default_rng(42)
     model = lecture.MLP(VOCAB_SIZE, BLOCK_SIZE, N_EMBD, N_HIDDEN, generator=rng)
     Xb = rng.integers(0, VOCAB_SIZE, (BATCH_SIZE, BLOCK_SIZE))
     Yb = rng.integers(0, VOCAB_SIZE, BATCH_SIZE)
-    images = DOCS / "images"
-    images.mkdir(exist_ok=True)
-
-    mg.save_graph(small_graph(), images / "small_graph.svg", show_grad=True)
+    drawn = {}
+    o, kept = micrograd_neuron()  # kept, as a notebook's variables are: their values are drawn
+    o.backward()
+    drawn["neuron.svg"] = mg.draw_graph(o, show_data=True, show_grad=True)
+    with mg.retain_grads():
+        o, kept = micrograd_neuron()
+    o.backward()
+    drawn["neuron_retained.svg"] = mg.draw_graph(o, show_data=True, show_grad=True)
+    drawn["small_graph.svg"] = mg.draw_graph(small_graph(), show_grad=True)
 
     params = lecture.lecture_parameters(model)
     loss = lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"]
     # top to bottom: a chain of 60 nodes drawn left to right is too wide to read
-    mg.save_graph(loss, images / "lecture_graph.svg", names={**params, "Xb": Xb, "Yb": Yb}, rankdir="TB")
+    drawn["lecture_graph.svg"] = mg.draw_graph(loss, names={**params, "Xb": Xb, "Yb": Yb}, rankdir="TB")
 
     loss = F.cross_entropy(model(Xb), Yb)
     loss.backward()
-    mg.save_graph(loss, images / "mlp_step.svg", names={**params, "Xb": Xb, "Yb": Yb, "loss": loss},
-                  show_grad=True)
-    mg.save_graph(anomaly_graph(), images / "anomaly.svg")
-    print(f"wrote small_graph.svg, lecture_graph.svg, mlp_step.svg and anomaly.svg to {images}")
+    drawn["mlp_step.svg"] = mg.draw_graph(loss, names={**params, "Xb": Xb, "Yb": Yb, "loss": loss}, show_grad=True)
+    drawn["anomaly.svg"] = anomaly_graph()
+    return drawn
+
+
+def main():
+    images = DOCS / "images"
+    images.mkdir(exist_ok=True)
+    drawn = pictures()
+    for name, graph in drawn.items():
+        mg.save_graph(graph, images / name)
+    print(f"wrote {', '.join(drawn)} to {images}")
 
 
 def anomaly_graph():

@@ -321,7 +321,7 @@ class Run:
 
     def draw(self, Xb, Yb):
         loss = F.cross_entropy(self.model(Xb), Yb)
-        loss.backward(retain_graph=True)  # the drawing reads the graph after it
+        loss.backward()  # the graph's structure stays: the drawing shows it, with the gradients
         names = {**lecture_parameters(self.model), "Xb": Xb, "Yb": Yb, "loss": loss}
         try:
             mg.save_graph(loss, self.args.graph, names=names, show_grad=True)

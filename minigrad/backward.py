@@ -16,6 +16,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from .engine import FREED, Node, last_write, leaf, reduce_to_shape
+from .released import Releaser
 from .rules.helpers import Scattered, quietly
 from .state import current_modes
 
@@ -24,8 +25,13 @@ __all__ = ["backward"]
 
 def backward(root, gradient=None, retain_graph=False):
     """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
-    # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
-    quietly(_Walk(root, _seed(root, gradient), retain_graph).run)
+    walk = _Walk(root, _seed(root, gradient), retain_graph)
+    try:
+        quietly(walk.run)  # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
+    except BaseException:
+        if walk.releaser is not None:  # stand-ins for tensors the walk did not reach
+            walk.releaser.finish()
+        raise
 
 
 def _seed(root, gradient):
@@ -52,7 +58,8 @@ class _Walk:
     """One backward pass: the gradients waiting for their tensor, and which arrays may be
     added into in place."""
 
-    __slots__ = ("grads", "pending", "summed", "handed_out", "checks", "retain_graph", "last_write", "walked")
+    __slots__ = ("grads", "pending", "summed", "handed_out", "checks", "retain_graph", "last_write", "walked",
+                 "releaser")
 
     def __init__(self, root, gradient, retain_graph):
         self.grads = {root: gradient}
@@ -65,13 +72,16 @@ class _Walk:
         self.last_write = last_write()
         # the nodes to free when the walk ends: inside detect_anomaly, which draws the graph of a failed backward
         self.walked = [] if self.checks and not retain_graph else None
+        self.releaser = None if retain_graph else Releaser()
 
     def run(self):
         """Take each tensor off the heap with all its gradient summed, and hand each input
-        of its op its part; then free what the op kept for backward."""
+        of its op its part; then free what the op kept for backward, keeping the graph's
+        structure (released.py)."""
         pending, grads, checks, deliver = self.pending, self.grads, self.checks, self.deliver
         last_write = self.last_write
-        free = not (self.retain_graph or checks)
+        release = self.releaser and self.releaser.release
+        free = release is not None and not checks
         while pending:
             node = heappop(pending)[1]
             grad = grads.pop(node)
@@ -86,12 +96,12 @@ class _Walk:
             for inp, grad_fn in zip(node._inputs, node._grad_fns):
                 if grad_fn is not None:  # None: an input that does not require grad
                     deliver(node, inp, grad_fn(grad))
-            if free:  # what the op kept for backward: its gradient functions (and their arrays), inputs, settings
-                node._grad_fns, node._inputs, node._params = FREED, (), None
+            if free:
+                release(node)
             elif self.walked is not None:
                 self.walked.append(node)
         for node in self.walked or ():
-            node._grad_fns, node._inputs, node._params = FREED, (), None
+            release(node)
 
     def deliver(self, node, inp, grad):
         """Hand ``inp`` the gradient ``grad`` that ``node``'s op gave it: into ``.grad`` for a

@@ -19,7 +19,7 @@ LAYERS = [
     ("rules", ["rules", "rules.*"]),
     ("state", ["state"]),
     ("engine", ["engine"]),
-    ("backward", ["backward"]),
+    ("backward", ["backward", "released"]),
     ("dtypes, arguments, printing, random, devices, size", ["dtypes", "arguments", "printing", "random", "devices",
                                                             "size"]),
     ("tensor mixins", ["tensor_*"]),

@@ -5,6 +5,9 @@
 data flows, and the nodes made inside each ``nn.Module`` call grouped in a cluster
 named after the module. Its DOT text (``.source``) needs nothing else.
 
+After backward() the graph is drawn as before it: backward frees the arrays saved for
+it but keeps the graph's structure (minigrad/released.py).
+
 Turning it into a picture needs Graphviz's layout. ``save_graph``, ``render_svg``,
 ``render_png`` and the inline display in Jupyter all use the system ``dot`` when it is
 on PATH, and otherwise Graphviz compiled to WebAssembly, run in-process
@@ -36,8 +39,11 @@ def draw_graph(root, *, show_data=False, show_grad=False, names=None, max_nodes=
     arguments, as ``sum(dim=1, keepdim)`` or ``pow(-0.5)``; an index or target array an
     op received is drawn as an input node.
 
-    show_data, show_grad: add the mean, std and largest absolute value of each
-        tensor's data, and of its ``.grad`` where there is one (after backward).
+    show_data, show_grad: add each tensor's value and gradient: the number itself for
+        one element (``data 0.7071``), else the mean, std and largest absolute value.
+        Where there is none a note says why, in small grey text: ``data not kept`` (an
+        intermediate backward() released, held by nothing else), ``grad not kept`` (an
+        intermediate without ``retain_grad()``), ``no grad yet``, ``no grad``.
     names: ``{"Xb": Xb, "C": C, ...}``, names to show for arrays and tensors of the
         graph, over their labels.
     max_nodes: refuse to draw more nodes than this (a graph that big is unreadable).

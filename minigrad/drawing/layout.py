@@ -1,17 +1,40 @@
 """Which nodes and edges a drawing has, and in which module cluster: decided from the
 graph's public surface (``Tensor.inputs``, ``op``, ``op_params``, ``scope``) before any
-label is made, so that a graph over max_nodes is refused quickly."""
+label is made, so that a graph over max_nodes is refused quickly.
+
+After backward() the graph holds stand-ins for the tensors and arrays it released
+(released.py): each is drawn as the tensor or array it stands for while that is still
+alive (a user's variable), else as itself, so the drawing is the same as before."""
 
 import numpy as np
 
 from ..nn.modules import Parameter
+from ..released import Released, ReleasedArray
 from ..tensor import Tensor
 
-__all__ = ["DATA_PARAMS", "Node", "Plan", "data_arrays", "walk"]
+__all__ = ["ARRAYS", "DATA_PARAMS", "GRAPH_TENSORS", "Node", "Plan", "data_arrays", "resolve", "tensor_inputs", "walk"]
 
 # Arrays among an op's params that carry a batch's data rather than a setting (the
 # rows picked by getitem, the classes of cross_entropy): drawn as input nodes.
 DATA_PARAMS = ("index", "target")
+GRAPH_TENSORS = (Tensor, Released)  # what an op's inputs hold for a tensor
+ARRAYS = (np.ndarray, ReleasedArray)  # ... and its params for an array
+
+
+def resolve(value):
+    """A stand-in's tensor or array while it is alive, else the stand-in; anything else as it is."""
+    if isinstance(value, Released):
+        alive = value.tensor
+    elif isinstance(value, ReleasedArray):
+        alive = value.array
+    else:
+        return value
+    return value if alive is None else alive
+
+
+def tensor_inputs(tensor):
+    """The tensors (or their stand-ins) among ``tensor``'s inputs, in order."""
+    return [resolve(inp) for inp in tensor.inputs if isinstance(inp, GRAPH_TENSORS)]
 
 
 def walk(root):
@@ -29,8 +52,7 @@ def walk(root):
             continue
         expanded.add(id(tensor))
         stack.append((tensor, True))
-        stack.extend((inp, False) for inp in reversed(tensor.inputs)
-                     if isinstance(inp, Tensor) and id(inp) not in expanded)
+        stack.extend((inp, False) for inp in reversed(tensor_inputs(tensor)) if id(inp) not in expanded)
     return order
 
 
@@ -40,7 +62,7 @@ def data_arrays(params):
     for name in DATA_PARAMS:
         value = params.get(name)
         parts = value if isinstance(value, tuple) else (value,)
-        found += [(name, part) for part in parts if isinstance(part, np.ndarray)]
+        found += [(name, resolve(part)) for part in parts if isinstance(part, ARRAYS)]
     return found
 
 
@@ -83,9 +105,8 @@ class Plan:
                                  f"its modules are {self.modules}")
         consumer_scopes = {}
         for tensor in order:
-            for inp in tensor.inputs:
-                if isinstance(inp, Tensor):
-                    consumer_scopes.setdefault(id(inp), []).append(tensor.scope)
+            for inp in tensor_inputs(tensor):
+                consumer_scopes.setdefault(id(inp), []).append(tensor.scope)
         self.nodes = {}         # node id -> Node, in the order made
         self.edges = []
         self.boxes = {}         # collapsed module scope -> its Node
@@ -157,9 +178,8 @@ class Plan:
                 self.stands_for[id(array)] = self._add_node(f"x{self.arrays}", "input", (), array, name)
                 self.arrays += 1
             self._edge(self.stands_for[id(array)], op)
-        for inp in tensor.inputs:
-            if isinstance(inp, Tensor):
-                self._edge(self.stands_for[id(inp)], op)
+        for inp in tensor_inputs(tensor):
+            self._edge(self.stands_for[id(inp)], op)
         # inside a collapsed module, only the tensors that leave it are drawn
         if box is not None and tensor is not self.root and all(self._box_for(s) == box for s in consumers):
             self.stands_for[id(tensor)] = op

@@ -3,13 +3,12 @@ layout Plan, with its labels and module clusters."""
 
 import graphviz
 
+from ..released import Released
 from ..tensor import Tensor
-from .labels import escape, op_lines, plain_label, record_label, shape_text, value_summary
-from .render import Drawing
+from .labels import op_lines, plain_label, record_label, shape_text, tooltip_text, value_lines
+from .render import FONT, Drawing
 
-__all__ = ["CLUSTER_FILLS", "FONT", "FREED_NOTE", "HIGHLIGHT", "NAMED", "NODE_DEFAULTS", "STYLES", "UNNAMED", "emit"]
-
-FONT = "Helvetica"
+__all__ = ["CLUSTER_FILLS", "HIGHLIGHT", "NAMED", "NODE_DEFAULTS", "STYLES", "UNNAMED", "emit"]
 
 # The node defaults are an intermediate tensor's look; each kind of node says what differs.
 NODE_DEFAULTS = dict(shape="Mrecord", style="filled", fillcolor="white", color="#666666",
@@ -27,8 +26,6 @@ HIGHLIGHT = dict(fillcolor="#f8cecc", color="#cc0000", fontcolor="#990000", penw
 NAMED = dict(fontsize="13")
 UNNAMED = dict(fontsize="9", fontcolor="#555555", color="#999999")
 CLUSTER_FILLS = ("#f5f7fb", "#e9eef7")  # alternate with depth, so nested modules stand apart
-# on an op whose inputs backward() released: the drawing stops there, and says why
-FREED_NOTE = ["inputs freed by backward();", "use retain_graph=True to draw them"]
 
 
 def emit(plan, show_data, show_grad, rankdir, highlights):
@@ -65,35 +62,28 @@ def _look(plan, node, show_data, show_grad, rankdir, mark=None):
     summary, tooltip = mark or (None, None)
     extra = [summary] if summary else []
     if node.kind == "op":
-        if node.subject.graph_freed:
-            extra, tooltip = FREED_NOTE + extra, tooltip or " ".join(FREED_NOTE)
         label = plain_label(op_lines(node.subject) + extra)
     elif node.kind == "module":
         label = plain_label(_module_lines(plan, node) + extra)
     else:
         subject = node.subject
-        array = subject.array if isinstance(subject, Tensor) else subject
         name = _name(plan, subject, node.name)
         # names are what a learner looks for: large; an unnamed intermediate recedes
         look.update(NAMED if name else UNNAMED if node.kind == "tensor" else {})
-        fields = ([name] if name else []) + [shape_text(array)]
-        if show_data:
-            fields.append(value_summary("data", array))
-        if show_grad and isinstance(subject, Tensor) and subject.grad is not None:
-            fields.append(value_summary("grad", subject.grad.numpy()))
+        fields = ([name] if name else []) + [shape_text(subject)] + value_lines(subject, show_data, show_grad)
         label = record_label(fields + extra, rankdir)
     if mark:
         look.update(HIGHLIGHT)
     if tooltip:
-        look["tooltip"] = graphviz.nohtml(escape(tooltip))
+        look["tooltip"] = tooltip_text(tooltip)
     return dict(look, label=label)
 
 
 def _name(plan, subject, fallback=None):
-    label = subject.label if isinstance(subject, Tensor) else None
+    label = subject.label if isinstance(subject, (Tensor, Released)) else None
     return plan.names.get(id(subject)) or label or fallback
 
 
 def _module_lines(plan, node):
     lines = [node.subject[-1], f"{node.ops} op{'s' if node.ops != 1 else ''}"]
-    return lines + [f"{_name(plan, p, 'parameter')} {shape_text(p.array)}" for p in node.parameters]
+    return lines + [f"{_name(plan, p, 'parameter')} {shape_text(p)}" for p in node.parameters]
