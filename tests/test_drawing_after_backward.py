@@ -84,6 +84,16 @@ def test_one_element_tensors_show_their_values_as_micrograd_does():
     assert label(source, "t6") == "x1*w1 + x2*w2|() float32|data -6.0000|grad 0.5000"
 
 
+def test_a_kept_gradient_is_drawn_after_its_tensor_is_dropped():
+    w = mg.tensor([1.0, -1.0], requires_grad=True, label="w")
+    with mg.retain_grads():
+        loss = (w * 3).tanh().sum()
+    loss.backward()
+    source = mg.draw_graph(loss, show_data=True, show_grad=True).source
+    assert label(source, "t2") == "(2,) float32|data not kept|grad: mean 1, std 0, max abs 1"
+    assert label(source, "t3") == "() float32|data 0.0000|grad 1.0000"
+
+
 def test_what_is_not_kept_says_so():
     x = mg.tensor([1.0, 2.0], label="x")
     w = mg.tensor([3.0, 4.0], requires_grad=True, label="w")
