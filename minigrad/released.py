@@ -47,7 +47,7 @@ def _field(position, name):
 class Released:
     """What the graph keeps of a tensor that backward() walked through and released: the
     same read-only surface as a tensor's graph (``op``, ``inputs``, ``op_params``,
-    ``scope``, ``is_leaf``, ``graph_freed``), with ``label``, ``shape``, ``dtype``,
+    ``scope``, ``is_leaf``, ``graph_freed``), with ``label``, ``shape``, ``ndim``, ``dtype``,
     ``requires_grad``, ``kept_grad`` (the gradient it kept by ``retain_grad()``, an array,
     else None) and ``tensor``, the tensor itself while something else holds it (else None)."""
 
@@ -64,6 +64,10 @@ class Released:
     @property
     def is_leaf(self):
         return self.op is None
+
+    @property
+    def ndim(self):
+        return len(self.shape)
 
     @property
     def tensor(self):

@@ -60,6 +60,16 @@ def test_backward_keeps_the_structure_so_the_same_graph_is_drawn(make):
     assert len(grads) >= len(leaves)
 
 
+def test_tensors_print_the_same_grad_fn_after_backward():
+    x = mg.randn(3, 4)
+    h = nn.Linear(4, 5)(x)
+    kept = [h, h - h.sum(), (h - h.sum()) ** 2, (x @ h[:, :4].T)[0, 1:]]
+    loss = sum(t.sum() for t in kept)
+    before = [repr(t) for t in kept + [loss]]
+    loss.backward()
+    assert [repr(t) for t in kept + [loss]] == before
+
+
 def test_the_same_graph_once_the_intermediates_are_dropped_and_freed():
     root, kept = neuron()
     before = mg.draw_graph(root).source
