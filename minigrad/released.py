@@ -74,9 +74,25 @@ class Released:
         """The tensor this stands for, while something else keeps it alive; else None."""
         return self._ref()
 
+    def __reduce__(self):
+        """Pickled as what it keeps: a copy stands for no live tensor."""
+        fields = getattr(self, "_fields", None)
+        return _unpickled, (fields if fields is not None else _TAKE(self._ref()),)
+
     def __repr__(self):
         name = f" {self.label!r}" if self.label else ""
         return f"<released {self.op or 'leaf'} tensor{name} of shape {self.shape}>"
+
+
+def _gone():
+    """The weak reference of an unpickled stand-in: to no tensor."""
+    return None
+
+
+def _unpickled(fields):
+    stand_in = _new(Released)
+    stand_in._ref, stand_in._fields = _gone, fields
+    return stand_in
 
 
 class ReleasedArray:
@@ -92,8 +108,17 @@ class ReleasedArray:
     def array(self):
         return self._ref()
 
+    def __reduce__(self):
+        return _unpickled_array, (self.shape, self.dtype)
+
     def __repr__(self):
         return f"<released array of shape {self.shape}>"
+
+
+def _unpickled_array(shape, dtype):
+    released = _new(ReleasedArray)
+    released._ref, released.shape, released.dtype = _gone, shape, dtype
+    return released
 
 
 class Releaser:

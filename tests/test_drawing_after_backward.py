@@ -2,8 +2,10 @@
 the picture is the one drawn before it, with every value still held and every gradient
 kept; what is not kept says so. And the pictures' text stays inside its boxes."""
 
+import copy
 import gc
 import io
+import pickle
 import re
 import sys
 import weakref
@@ -58,6 +60,16 @@ def test_backward_keeps_the_structure_so_the_same_graph_is_drawn(make):
     assert leaves and all(t.grad is not None for t in leaves)
     grads = [attributes for attributes in nodes(shown).values() if re.search(r"\|grad[: ]", attributes)]
     assert len(grads) >= len(leaves)
+
+
+def test_a_tensor_after_backward_pickles_and_copies_with_its_structure():
+    w = mg.tensor([0.5, -1.0, 2.0], requires_grad=True, label="w")
+    loss = (w * 2).tanh()[np.array([0, 2])].sum()
+    loss.backward()
+    before = mg.draw_graph(loss).source
+    for copied in (pickle.loads(pickle.dumps(loss)), copy.deepcopy(loss)):
+        assert mg.draw_graph(copied).source == before
+        assert copied.inputs[0].op_params["index"].shape == (2,) and copied.inputs[0].inputs[0].tensor is None
 
 
 def test_tensors_print_the_same_grad_fn_after_backward():
