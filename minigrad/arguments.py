@@ -8,13 +8,26 @@ import numpy as np
 
 from .engine import Node
 
-__all__ = ["dims", "dim", "count", "shape_argument", "size_argument", "infer_shape", "index", "split_index", "check_floating"]
+__all__ = ["dims", "dim", "count", "shape_argument", "size_argument", "infer_shape", "index", "split_index", "check_floating",
+           "check_same_dtype"]
 
 
 def check_floating(tensor, name):
     """TypeError unless ``tensor`` is floating, for ops defined only on floats."""
     if tensor.array.dtype.kind != "f":
         raise TypeError(f"{name}: needs a floating-point tensor, got {tensor.dtype}; convert it with .float() first")
+
+
+def check_same_dtype(name, roles, *tensors):
+    """RuntimeError unless ``tensors`` (None skipped) share one dtype: PyTorch promotes none
+    of an op's input and parameters (linear, batch_norm). The message names each tensor by
+    its role in ``roles`` with its dtype, and the conversion the first, the input, needs."""
+    dtype = tensors[0].array.dtype
+    for tensor in tensors:  # a loop, no set: it runs on every call of a layer
+        if tensor is not None and tensor.array.dtype is not dtype and tensor.array.dtype != dtype:
+            listed = ", ".join(f"{role} {t.dtype}" for role, t in zip(roles, tensors) if t is not None)
+            raise RuntimeError(f"{name}: expected all tensors to have the same dtype, got {listed}; convert the "
+                               f"{roles[0]} with .to({tensor.dtype})")
 
 
 def dims(dim_or_dims, ndim, name):

@@ -48,7 +48,12 @@ def _seed(root, gradient):
         gradient = np.empty_like(root.array)
         gradient.fill(1)  # np.ones_like costs several times as much, in Python
         return gradient
-    gradient = np.asarray(gradient.array if isinstance(gradient, Node) else gradient, dtype=root.array.dtype)
+    if isinstance(gradient, Node):
+        gradient = gradient.array
+    elif isinstance(gradient, (str, bytes)) or np.asarray(gradient).dtype.kind not in "biuf":
+        raise TypeError(f"backward: the gradient must be a tensor, an array or a number, got "
+                        f"{type(gradient).__name__} {gradient!r:.40}")
+    gradient = np.asarray(gradient, dtype=root.array.dtype)
     if gradient.shape != root.shape:
         raise RuntimeError(f"backward: gradient has shape {gradient.shape} but the tensor has shape {root.shape}")
     return gradient

@@ -229,6 +229,11 @@ def multinomial(probs, num_samples=1, replacement=False, generator=None):
     if weights.dtype.kind != "f":
         weights = weights.astype(get_default_dtype())
     rows = np.atleast_2d(weights)
+    if num_samples <= 0 or not rows.shape[1]:
+        raise RuntimeError(f"multinomial: cannot draw {num_samples} samples from probabilities of shape "
+                           f"{weights.shape}: needs at least one sample and one category")
+    if not rows.shape[0]:  # no rows: no draws, as in torch
+        return Tensor(np.zeros((0, num_samples), np.int64))
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
         raise ValueError("multinomial: probabilities must be finite, non-negative and not all zero in a row")
     if not replacement and num_samples > (rows > 0).sum(axis=1).min():

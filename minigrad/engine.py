@@ -183,7 +183,21 @@ def leaf(data):
 
 
 def _shapes(args):
-    return ", ".join(str(a.array.shape) if isinstance(a, Node) else repr(a) for a in args)
+    """The inputs of an op as an error names them: their shapes, after their labels if they have them."""
+    return ", ".join((f"{a.label} {a.array.shape}" if a.label else str(a.array.shape)) if isinstance(a, Node)
+                     else repr(a) for a in args)
+
+
+def _name_the_op(error, name, args):
+    """Add the op and its input shapes to a rule's error, which stays the same object: its type
+    and attributes are kept (numpy's ufunc errors make their message from theirs, and cannot
+    be made again from a message). A plain message gets them around it; another, a note."""
+    shapes = _shapes(args)
+    message = error.args[0] if len(error.args) == 1 else None
+    if isinstance(message, str) and str(error) == message:
+        error.args = (f"{name}: {message} (input shapes: {shapes})",)
+    else:  # add_note's list, which Python 3.10 has not: tracebacks show it from 3.11
+        error.__notes__ = [*getattr(error, "__notes__", ()), f"{name}: raised by the op, on inputs of shapes {shapes}"]
 
 
 def _unpack(args):
@@ -244,7 +258,8 @@ def primitive(name, rule):
                 if requires_grad and not all(needs):
                     grad_fns = _needed(grad_fns, needs)
         except (ValueError, IndexError, TypeError) as error:
-            raise type(error)(f"{name}: {error} (input shapes: {_shapes(args)})") from None
+            _name_the_op(error, name, args)
+            raise
         finally:
             if quiet:
                 warnings_back(token)

@@ -4,6 +4,7 @@ activation functions are in activations.py, the losses in losses.py."""
 import numpy as np
 
 from . import activations, losses
+from .arguments import check_floating, check_same_dtype
 from .activations import *  # noqa: F401,F403  (the names of activations.__all__)
 from .engine import ops
 from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
@@ -41,6 +42,7 @@ def linear(x, weight, bias=None):
             or (bias is not None and bias.array.shape != weight_shape[:1])):
         raise ValueError(f"linear: input of shape {x.shape} does not fit weight of shape {weight.shape}"
                          + ("" if bias is None else f" and bias of shape {bias.shape}"))
+    check_same_dtype("linear", ("input", "weight", "bias"), x, weight, bias)
     return ops.linear(x, weight) if bias is None else ops.linear(x, weight, bias)
 
 
@@ -54,6 +56,9 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     if len(shape) != 2 or weight.array.shape != shape[1:] or bias.array.shape != shape[1:]:
         raise ValueError(f"batch_norm: needs input of shape (N, C) with weight and bias of shape (C,), "
                          f"got {x.shape}, {weight.shape}, {bias.shape}")
+    check_same_dtype("batch_norm", ("input", "weight", "bias", "running_mean", "running_var"), x, weight, bias,
+                     running_mean, running_var)
+    check_floating(x, "batch_norm")
     if not training and running_mean is None:
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
     if training and shape[0] <= correction:

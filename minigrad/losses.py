@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from .arguments import check_floating
 from .engine import Node, ops
 from .tensor import Tensor
 
@@ -38,6 +39,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     (N, d1, ...), or class probabilities of ``input``'s shape. ``weight`` weighs the classes,
     targets equal to ``ignore_index`` count for nothing, ``label_smoothing`` mixes the
     target with the uniform distribution."""
+    check_floating(input, "cross_entropy")
     target_array = _array(target)
     # a negative ignore_index (-100 by default) can be no class: then it only matters out of range
     if target_array.dtype.kind == "i" and weight is None and reduction == "mean" and not label_smoothing \
@@ -50,7 +52,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             raise
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
-    if target_array.dtype.kind != "f":
+    if target_array.dtype.kind != "f" or target_array.shape != input.shape:  # floats of another shape: indices
         _check_indices(input, target_array, "cross_entropy")
         _check_classes(np.where(target_array == ignore_index, 0, target_array), input, "cross_entropy")
     log_probs = input.log_softmax(_class_dim(input))
@@ -85,8 +87,9 @@ def _check_indices(input, target, name):
     """TypeError or ValueError unless ``target`` holds integers of the shape ``input`` needs."""
     expected = input.shape[:1] + input.shape[2:] if input.ndim > 1 else ()
     if target.dtype.kind not in "iu" or target.shape != expected:
+        hint = "; convert them with .long()" if target.dtype.kind in "fb" and target.shape == expected else ""
         raise ValueError(f"{name}: target must hold integer class indices of shape {expected} for input of "
-                         f"shape {input.shape}, got {target.dtype} of shape {target.shape}")
+                         f"shape {input.shape}, got {target.dtype} of shape {target.shape}{hint}")
 
 
 def _class_weights(weight, log_probs):

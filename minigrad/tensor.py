@@ -263,6 +263,8 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         elif isinstance(other, (float, int)) or (isinstance(other, Number) and not isinstance(other, complex)):
             if isinstance(other, float) and mine.array.dtype.kind != "f":
                 mine = mine.to(get_default_dtype())
+            elif mine.array.dtype.kind in "iu" and isinstance(other, int) and not isinstance(other, bool):
+                other = _integer_number(other, mine.array.dtype, combine is ops.pow and not reverse)
         else:
             return NotImplemented
         return combine(other, mine) if reverse else combine(mine, other)
@@ -329,6 +331,17 @@ class HookHandle:
         """Unregister the hook (again is harmless)."""
         if self._hook in self._hooks:
             self._hooks.remove(self._hook)
+
+
+def _integer_number(value, dtype, exponent):
+    """A Python int meeting an integer tensor, as PyTorch takes it: in the tensor's dtype,
+    wrapped around where it does not fit (uint8 + 300 adds 44); a negative ``exponent``
+    is refused, as integers have no negative powers."""
+    if exponent and value < 0:
+        raise RuntimeError(f"pow: integers to negative integer powers are not allowed ({dtype} tensor ** {value}); "
+                           f"convert the tensor with .float() first")
+    limits = np.iinfo(dtype)
+    return value if limits.min <= value <= limits.max else np.array(value, np.int64).astype(dtype).item()
 
 
 def _promote(a, b):

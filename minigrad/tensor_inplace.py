@@ -26,6 +26,9 @@ _TORCH_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int
 _VIEW_OPS = ("getitem", "view", "permute")  # x[0] += 1 on a leaf writes the leaf through a view
 # what a recorded in-place op moves from its result into the tensor it changes
 _HISTORY = ("array", "requires_grad", "_op", "_params", "_inputs", "_grad_fns", "_scope", "_seq", "_version_counter")
+# PyTorch's message says what is wrong; this says what to do
+_NO_GRAD = (" To change a parameter's values in place, do it inside `with torch.no_grad():` (mg.no_grad()), "
+            "as an optimizer's step does.")
 _OUT_OF_PLACE = {np.add: lambda a, b: a + b, np.subtract: lambda a, b: a - b, np.multiply: lambda a, b: a * b,
                  np.true_divide: lambda a, b: a / b}
 
@@ -150,12 +153,13 @@ class InplaceMethods:
         if not self.requires_grad or not current_modes().grad_enabled:
             return False
         if self.is_leaf:
-            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation." + _NO_GRAD)
         source = self._inputs[0] if self._inputs else None
         if self._op in _VIEW_OPS and isinstance(source, Node) and source.is_leaf and source.requires_grad:
             # x[i] += v on a leaf: PyTorch refuses the view, or (a copy) the write back into the leaf
             view = "a view of " if np.may_share_memory(self.array, source.array) else ""
-            raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place operation.")
+            raise RuntimeError(f"{view}a leaf Variable that requires grad is being used in an in-place operation."
+                               + _NO_GRAD)
         if spelling is not None:
             raise RuntimeError(f"{name}: this tensor requires grad (made by {self._op}) and minigrad records only "
                                f"arithmetic and index assignment in place; write it out of place: {spelling}")

@@ -100,9 +100,7 @@ class MathMethods:
         """Element-wise rounding to ``decimals`` places, halves to even (zero gradient)."""
         return ops.round(self, decimals=decimals)
 
-    def frac(self):
-        """Element-wise fractional part, x - trunc(x)."""
-        return self - self.trunc()
+    frac = _same_dtype_function("frac", "Element-wise fractional part, x - trunc(x).")
 
     def square(self):
         """Element-wise x * x."""

@@ -8,6 +8,7 @@ import numpy as np
 from . import arguments
 from .dtypes import get_default_dtype
 from .engine import Node, leaf, ops
+from .rules.helpers import quietly
 
 __all__ = ["ReductionMethods", "ValuesIndices"]
 
@@ -127,18 +128,27 @@ class ReductionMethods:
 
     def argmax(self, dim=None, keepdim=False):
         """Indices of the largest elements (no gradient)."""
-        return leaf(np.asarray(np.argmax(self.array, axis=dim, keepdims=keepdim)))
+        return self._arg(np.argmax, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
         """Indices of the smallest elements (no gradient)."""
-        return leaf(np.asarray(np.argmin(self.array, axis=dim, keepdims=keepdim)))
+        return self._arg(np.argmin, dim, keepdim)
+
+    def _arg(self, find, dim, keepdim):
+        name = find.__name__
+        if dim is not None:
+            dim = arguments.dim(dim, self.ndim, name) if self.ndim else None
+        if self.array.size == 0 and (dim is None or self.shape[dim] == 0):
+            raise IndexError(f"{name}: cannot reduce over an empty dim (the tensor has shape {self.shape})")
+        return leaf(find(self.array, axis=dim, keepdims=keepdim))
 
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
         is a constant, so it changes no gradient)."""
         dims = arguments.dims(dim, self.ndim, "softmax")  # one dim, or () for a 0-d tensor
         source = self._floating()
-        counts = (source - leaf(source.array.max(axis=dims, keepdims=True))).exp()
+        maxes = leaf(np.max(source.array, axis=dims, keepdims=True, initial=-np.inf))  # -inf over no elements
+        counts = quietly(ops.sub, source, maxes).exp()  # an infinite max gives nan, as in torch, but no warning
         return counts / counts.sum(dims, keepdim=True)
 
     def log_softmax(self, dim):
@@ -157,9 +167,10 @@ class ReductionMethods:
 
     def _shifted(self, dims):
         """x - max(x) over ``dims``, and the max as a constant tensor. The shift cancels out
-        unless it is infinite (inf - inf is nan): then it is 0, as in torch."""
+        unless it is infinite (inf - inf is nan): then it is 0, as in torch; over no elements
+        the max is -inf (so the shift is 0, and logsumexp -inf, as in torch)."""
         source = self._floating()
-        maxes = np.max(source.array, axis=dims, keepdims=True)
+        maxes = np.max(source.array, axis=dims, keepdims=True, initial=-np.inf)
         shift = leaf(np.where(np.isinf(maxes), 0, maxes))
         return source - shift, shift
 

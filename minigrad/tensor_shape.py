@@ -34,9 +34,9 @@ class ShapeMethods:
     def flatten(self, start_dim=0, end_dim=-1):
         """Merge dimensions ``start_dim`` to ``end_dim`` into one."""
         shape = self.array.shape
-        if not shape:
-            return self.view(1)
         start, end = arguments.dim(start_dim, len(shape), "flatten"), arguments.dim(end_dim, len(shape), "flatten")
+        if not shape:  # a 0-d tensor (dims 0 and -1 only) flattens to one element, as in PyTorch
+            return self.view(1)
         if start > end:
             raise RuntimeError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for shape {shape}")
         return ops.view(self, shape=shape[:start] + (math.prod(shape[start:end + 1]),) + shape[end + 1:])
@@ -51,7 +51,9 @@ class ShapeMethods:
 
     def transpose(self, dim0, dim1):
         """The tensor with two dimensions swapped."""
-        (dim0,), (dim1,) = arguments.dims(dim0, self.ndim, "transpose"), arguments.dims(dim1, self.ndim, "transpose")
+        dim0, dim1 = arguments.dim(dim0, self.ndim, "transpose"), arguments.dim(dim1, self.ndim, "transpose")
+        if not self.ndim:  # dims 0 and -1 of a 0-d tensor: nothing to swap, as in PyTorch
+            return ops.permute(self, dims=())
         dims = list(range(self.ndim))
         dims[dim0], dims[dim1] = dim1, dim0
         return ops.permute(self, dims=tuple(dims))

@@ -25,6 +25,22 @@ def broken_sum_rule(self):
 broken_sum = primitive("broken_sum", broken_sum_rule)
 
 
+def text_rule(self):
+    """A rule numpy has no loop for (its _UFuncNoLoopError cannot be made from a message)."""
+    return np.add(self, np.array(["a"])), lambda grad: grad
+
+
+add_text = primitive("add_text", text_rule)
+
+
+def read_only_step(optimizer):
+    array = np.ones(3)
+    array.flags.writeable = False
+    weight = mg.Tensor(array, requires_grad=True, label="w")
+    (weight * 2).sum().backward()
+    optimizer([leaf(2), weight]).step()
+
+
 @pytest.mark.parametrize("make_error, error, message", [
     # shapes that do not fit
     (lambda: data(3, 4) @ data(5, 2), ValueError, r"matmul: inner dimensions differ: \(3, 4\) @ \(5, 2\)"),
@@ -122,6 +138,35 @@ broken_sum = primitive("broken_sum", broken_sum_rule)
     (lambda: data(2).to(np.complex128), TypeError, r"to: .*dtype complex128"),
     (lambda: mg.tensor([None, 1]), TypeError, r"tensor: cannot make a tensor from list data of dtype object"),
     (lambda: mg.tensor([[1, 2], [3]]), ValueError, r"tensor: the nested sequences are ragged"),
+    # dtypes that PyTorch does not promote between an op's input and its parameters
+    (lambda: mg.nn.Linear(3, 2)(data(1, 3).double()), RuntimeError, r"linear: .*same dtype, got input float64, weight float32, bias float32; convert the input with .to\(float32\)"),
+    (lambda: F.linear(data(1, 3).long(), data(2, 3)), RuntimeError, r"linear: .*input int64, weight float32"),
+    (lambda: F.batch_norm(data(2, 3).long(), None, None, data(3), data(3), training=True), RuntimeError, r"batch_norm: .*input int64, weight float32, bias float32"),
+    (lambda: mg.nn.BatchNorm1d(3)(data(2, 3).double()), RuntimeError, r"batch_norm: .*input float64, .*running_mean float32"),
+    (lambda: F.cross_entropy(data(2, 3).long(), mg.tensor([0, 1])), TypeError, r"cross_entropy: needs a floating-point tensor, got int64"),
+    (lambda: F.cross_entropy(data(2, 3), mg.tensor([0.0, 1.0])), ValueError, r"cross_entropy: target must hold integer class indices .*got float32 of shape \(2,\); convert them with .long\(\)"),
+    (lambda: F.nll_loss(data(2, 3), mg.tensor([0.0, 1.0])), ValueError, r"nll_loss: .*convert them with .long\(\)"),
+    # 0-d tensors, empty inputs and dims, as PyTorch refuses them
+    (lambda: mg.tensor(1.0).flatten(0, 1), IndexError, r"flatten: dim 1 is out of range for a tensor of 0 dims \(expected in \[-1, 0\]\)"),
+    (lambda: mg.tensor(1.0).transpose(0, 1), IndexError, r"transpose: dim 1 is out of range"),
+    (lambda: data(3).argmax(5), IndexError, r"argmax: dim 5 is out of range for a tensor of 1 dims \(expected in \[-1, 0\]\)"),
+    (lambda: data(3, 2).argmin(-3), IndexError, r"argmin: dim -3 is out of range"),
+    (lambda: data(0).argmax(), IndexError, r"argmax: cannot reduce over an empty dim .*\(0,\)"),
+    (lambda: data(0, 3).argmin(0), IndexError, r"argmin: cannot reduce over an empty dim .*\(0, 3\)"),
+    (lambda: mg.multinomial(data(0), 1), RuntimeError, r"multinomial: cannot draw 1 samples from probabilities of shape \(0,\)"),
+    (lambda: mg.multinomial(data(3), 0), RuntimeError, r"multinomial: cannot draw 0 samples"),
+    # numbers an integer tensor cannot take
+    (lambda: mg.tensor(np.array([1], np.uint8)) ** -1, RuntimeError, r"pow: integers to negative integer powers are not allowed \(uint8 tensor \*\* -1\)"),
+    (lambda: mg.tensor([1, 2]) ** -2, RuntimeError, r"pow: integers to negative integer powers .*int64"),
+    # a rule's own error keeps its type and message, and names the op
+    (lambda: add_text(data(2)), TypeError, r"(?s)did not contain a loop.*add_text: raised by the op, on inputs of shapes \(2,\)"),
+    (lambda: mg.tensor([True]) - mg.tensor([True]), TypeError, r"sub: numpy boolean subtract.*\(input shapes: \(1,\), \(1,\)\)"),
+    (lambda: mg.Tensor(np.ones((3, 4)), label="W1") @ data(5, 2), ValueError, r"matmul: .*\(input shapes: W1 \(3, 4\), \(5, 2\)\)"),
+    # misuse, told what to do instead
+    (lambda: leaf(3).backward("ab"), TypeError, r"backward: the gradient must be a tensor, an array or a number, got str 'ab'"),
+    (lambda: leaf(3).add_(1), RuntimeError, r"a leaf Variable that requires grad .* inside `with torch.no_grad\(\):`"),
+    (lambda: read_only_step(mg.optim.SGD), RuntimeError, r"SGD.step: parameter 1 of group 0 'w' \(shape \(3,\)\) holds a read-only array"),
+    (lambda: read_only_step(mg.optim.Adam), RuntimeError, r"Adam.step: parameter 1 .*read-only"),
     # conversions
     (lambda: data(3, 4).item(), ValueError, r"item: .*one element.*shape \(3, 4\)"),
     (lambda: bool(data(3, 4)), RuntimeError, r"bool: .*shape \(3, 4\) is ambiguous"),

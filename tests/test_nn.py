@@ -152,7 +152,7 @@ def test_load_state_dict_copies_values_into_the_same_parameters():
 def test_load_state_dict_accepts_plain_arrays():
     layer = nn.Linear(2, 2, dtype=F64)
     layer.load_state_dict({"weight": np.eye(2), "bias": np.array([1.0, -1.0])})
-    np.testing.assert_array_equal(layer(mg.tensor([[2.0, 3.0]])).numpy(), [[3.0, 2.0]])
+    np.testing.assert_array_equal(layer(mg.tensor([[2.0, 3.0]], dtype=F64)).numpy(), [[3.0, 2.0]])
 
 
 def test_load_state_dict_strict_reports_missing_and_unexpected_keys():

@@ -57,9 +57,23 @@ class Optimizer:
             for p in group["params"]:
                 grad = p._grad  # the array behind p.grad, or None
                 if grad is not None:
-                    self._update(p, grad, group)
+                    try:
+                        self._update(p, grad, group)
+                    except ValueError as error:
+                        if p.array.flags.writeable:
+                            raise
+                        raise self._read_only_error(p, group) from error
                     updated.append(p)
         mark_written(*updated)
+
+    def _read_only_error(self, p, group):
+        index = next(i for i, q in enumerate(group["params"]) if q is p)  # by identity: == compares elements
+        group_index = next(i for i, g in enumerate(self.param_groups) if g is group)
+        position = f"parameter {index} of group {group_index}"
+        label = f" {p.label!r}" if p.label else ""
+        return RuntimeError(f"{type(self).__name__}.step: {position}{label} (shape {p.shape}) holds a read-only "
+                            f"array, which the update cannot write in place; make the parameter with mg.tensor(array), "
+                            f"which copies, or from a writable array")
 
     def _state(self, p):
         """The optimiser's state for ``p`` (a dict, empty at first)."""

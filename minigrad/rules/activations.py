@@ -38,10 +38,10 @@ def leaky_relu(self, negative_slope=0.01):
 def elu(self, alpha=1.0, scale=1.0, input_scale=1.0):
     """PyTorch's elu kernel, which also makes celu (input_scale = 1/alpha) and selu: scale·x
     for x > 0, else alpha·scale·(e^(input_scale·x) − 1)."""
-    positive = self > 0
+    negative = self <= 0  # NaN takes the positive side's gradient, as in PyTorch's elu_backward
     e = np.expm1(np.minimum(self, 0) * input_scale)
-    result = np.where(positive, self * scale, e * (alpha * scale))
-    return result, lambda grad: grad * np.where(positive, scale, (e + 1) * (alpha * scale * input_scale))
+    result = np.where(negative, e * (alpha * scale), self * scale)
+    return result, lambda grad: grad * np.where(negative, (e + 1) * (alpha * scale * input_scale), scale)
 
 
 @quiet
@@ -53,6 +53,7 @@ def softplus(self, beta=1.0, threshold=20.0):
     return np.where(linear, self, np.log1p(z) / beta), lambda grad: np.where(linear, grad, grad * z / (z + 1))
 
 
+@quiet
 def silu(self):
     s = stable_sigmoid(self)
     return self * s, lambda grad: grad * s * (1 + self * (1 - s))
@@ -66,9 +67,10 @@ def mish(self):
 
 
 def hardtanh(self, min_val=-1.0, max_val=1.0):
-    """clamp to [min_val, max_val]; unlike clamp's, the gradient is 0 at the bounds, as PyTorch's."""
-    inside = (self > min_val) & (self < max_val)
-    return np.clip(self, min_val, max_val), lambda grad: np.where(inside, grad, 0)
+    """clamp to [min_val, max_val]; unlike clamp's, the gradient is 0 at the bounds and passes
+    at NaN, as PyTorch's."""
+    outside = (self <= min_val) | (self >= max_val)
+    return np.clip(self, min_val, max_val), lambda grad: np.where(outside, 0, grad)
 
 
 def hardsigmoid(self):
@@ -76,6 +78,7 @@ def hardsigmoid(self):
     return np.clip(self * (1 / 6) + 0.5, 0, 1), lambda grad: np.where(inside, grad * (1 / 6), 0)
 
 
+@quiet
 def hardswish(self):
     """x · relu6(x + 3) / 6; the gradient x/3 + 1/2 on (-3, 3), 0 below, 1 from 3 on (PyTorch's)."""
     result = self * np.clip(self + 3, 0, 6) * (1 / 6)

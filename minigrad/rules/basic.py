@@ -7,8 +7,8 @@ import numpy as np
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme,
                       extreme_backward, in_place, index_backward, index_forward, index_put_backward_self, indexed,
                       matmul_backward_other, matmul_backward_self,
-                      pow_backward_exponent, pow_backward_self, power, quiet, row_max, stable_sigmoid, sum_backward,
-                      tanh_backward)
+                      pow_backward_exponent, pow_backward_self, power, quiet, row_max, sign, stable_sigmoid,
+                      sum_backward, tanh_backward)
 from .linear_helpers import linear_backward_weight, linear_product
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
@@ -75,7 +75,7 @@ def sigmoid(self):
 
 
 def relu(self):
-    return np.maximum(self, 0), lambda grad: grad * (self > 0)
+    return np.maximum(self, 0), lambda grad: grad * ~(self <= 0)  # passes at NaN, as PyTorch's
 
 
 @quiet
@@ -85,7 +85,7 @@ def sqrt(self):
 
 
 def abs(self):
-    return np.abs(self), lambda grad: grad * np.sign(self)
+    return np.abs(self), lambda grad: grad * sign(self)
 
 
 def copy(self):

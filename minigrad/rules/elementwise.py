@@ -8,10 +8,11 @@ import numpy as np
 
 from .helpers import erf as _erf
 from .helpers import maximum_backward, not_differentiable, quiet
+from .helpers import sign as _sign
 
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "erf", "exp2",
            "log2", "log10", "log1p", "expm1", "rsqrt", "reciprocal", "floor", "ceil", "round", "trunc", "sign",
-           "clamp", "where", "maximum", "minimum", "atan2", "remainder", "floor_divide"]
+           "frac", "clamp", "where", "maximum", "minimum", "atan2", "remainder", "floor_divide"]
 
 _LN2, _LN10 = np.log(2.0).item(), np.log(10.0).item()
 _TWO_OVER_SQRT_PI = 2 / np.pi ** 0.5
@@ -140,7 +141,13 @@ def trunc(self):
 
 
 def sign(self):
-    return np.sign(self), lambda grad: np.zeros_like(grad)
+    return _sign(self), lambda grad: np.zeros_like(grad)
+
+
+@quiet
+def frac(self):
+    # self - trunc(self), and NaN at ±inf (inf - inf), as in PyTorch; the trunc is flat
+    return self - np.trunc(self), lambda grad: grad
 
 
 # ----- clamping and selection -----

@@ -24,7 +24,7 @@ except (ImportError, AttributeError, TypeError):  # pragma: no cover (numpy 1, o
         state.__exit__(None, None, None)
 
 __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentiable", "expand", "power",
-           "pow_backward_self", "pow_backward_exponent", "div_backward_other", "maximum_backward",
+           "pow_backward_self", "pow_backward_exponent", "sign", "div_backward_other", "maximum_backward",
            "stable_sigmoid", "erf", "sum_backward", "extreme", "extreme_backward", "Scattered",
            "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "indexed", "matmul_backward_self",
            "matmul_backward_other", "row_max", "row_positions", "batch_norm_backward",
@@ -70,12 +70,13 @@ def not_differentiable(name):
     return raise_error
 
 
-_WRITTEN_OUT = {3: lambda x: x * x * x, -2: lambda x: 1 / (x * x), -0.5: lambda x: 1 / np.sqrt(x)}
+_WRITTEN_OUT = {3: lambda x: x * x * x, -2: lambda x: 1 / (x * x), 0.5: np.sqrt, -0.5: lambda x: 1 / np.sqrt(x)}
 
 
 def power(self, other):
-    """self ** other, but as PyTorch's kernel for the exponents it writes out (3, -2, -0.5):
-    its numbers to the bit, and far faster than numpy's general power (performance.md, "power")."""
+    """self ** other, but as PyTorch's kernel for the exponents it writes out (3, -2, ±0.5):
+    its numbers to the bit, and far faster than numpy's general power (performance.md, "power");
+    at -inf and -0.0, sqrt's values (sqrt(-inf) is nan where pow(-inf, 0.5) is inf)."""
     floating = isinstance(self, np.ndarray) and self.dtype.kind == "f" and type(other) in (int, float)
     written_out = _WRITTEN_OUT.get(other) if floating else None
     return written_out(self) if written_out else self ** other
@@ -91,7 +92,7 @@ def pow_backward_self(grad, self, other):
         return twice
     if isinstance(other, np.ndarray):
         return np.where(other == 0, 0, grad * other * self ** (other - 1))
-    return grad * other * self ** (other - 1) if other != 0 else np.zeros_like(grad)
+    return grad * other * power(self, other - 1) if other != 0 else np.zeros_like(grad)
 
 
 def _scalar_log(x):
@@ -119,6 +120,12 @@ def maximum_backward(grad, self, other, loses):
     return np.where(loses(self, other), 0, np.where(self == other, grad * 0.5, grad))
 
 
+def sign(x):
+    """-1, 0 or 1, and 0 at NaN, as PyTorch's sign (numpy's gives NaN there)."""
+    result = np.sign(x)
+    return np.where(result == result, result, 0) if result.dtype.kind == "f" else result
+
+
 def stable_sigmoid(x):
     """1 / (1 + e**-x), with exp of a non-positive number only, so that large |x| neither
     overflows nor warns."""
@@ -131,7 +138,8 @@ _erf = np.frompyfunc(math.erf, 1, 1)
 
 def erf(x):
     """The error function, element-wise (numpy has none): the C library's, through math.erf."""
-    return _erf(x).astype(x.dtype) if isinstance(x, np.ndarray) else math.erf(x)
+    # np.asarray: on a 0-d array the ufunc gives a Python float, on others an object array
+    return np.asarray(_erf(x), dtype=x.dtype) if isinstance(x, np.ndarray) else math.erf(x)
 
 
 def sum_backward(grad, shape, dim, keepdim):

@@ -4,7 +4,7 @@ vocabulary is described in rules/__init__.py."""
 
 import numpy as np
 
-from .helpers import bce_backward, bce_target_backward, clamped_log, softplus
+from .helpers import bce_backward, bce_target_backward, clamped_log, quiet, softplus
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
@@ -17,6 +17,7 @@ def binary_cross_entropy(self, target):
                                                           lambda grad: bce_target_backward(grad, self))
 
 
+@quiet
 def binary_cross_entropy_with_logits(self, target, pos_weight=1.0):
     """-(pos_weight * target * log(sigmoid(self)) + (1 - target) * log(1 - sigmoid(self))),
     with log(sigmoid(x)) = -softplus(-x) computed without overflow."""
