@@ -259,7 +259,7 @@ def primitive(name, rule):
                     grad_fns = _needed(grad_fns, needs)
         except (ValueError, IndexError, TypeError) as error:
             _name_the_op(error, name, args)
-            raise
+            raise error.with_traceback(None) from None  # raised here, by the op: the rule's frames say nothing more
         finally:
             if quiet:
                 warnings_back(token)

@@ -137,7 +137,9 @@ class ReductionMethods:
     def _arg(self, find, dim, keepdim):
         name = find.__name__
         if dim is not None:
-            dim = arguments.dim(dim, self.ndim, name) if self.ndim else None
+            dim = arguments.dim(dim, self.ndim, name)  # a 0-d tensor takes 0 and -1
+            if not self.ndim:
+                dim = None  # numpy takes no axis for a 0-d array
         if self.array.size == 0 and (dim is None or self.shape[dim] == 0):
             raise IndexError(f"{name}: cannot reduce over an empty dim (the tensor has shape {self.shape})")
         return leaf(find(self.array, axis=dim, keepdims=keepdim))
