@@ -4,7 +4,8 @@ vocabulary is described in rules/__init__.py."""
 
 import numpy as np
 
-from .helpers import bce_backward, bce_target_backward, clamped_log, quiet, softplus
+from .helpers import quiet
+from .loss_helpers import bce_backward, bce_target_backward, clamped_log, softplus
 
 __all__ = ["binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
