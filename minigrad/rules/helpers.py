@@ -92,7 +92,10 @@ def pow_backward_self(grad, self, other):
         return twice
     if isinstance(other, np.ndarray):
         return np.where(other == 0, 0, grad * other * self ** (other - 1))
-    return grad * other * power(self, other - 1) if other != 0 else np.zeros_like(grad)
+    if other == 0:
+        return np.zeros_like(grad)
+    exponent = other - 1  # ±0.5 through sqrt, for PyTorch's NaN at -inf; others as numpy's power, to the bit
+    return grad * other * (power(self, exponent) if exponent in (0.5, -0.5) else self ** exponent)
 
 
 def _scalar_log(x):
