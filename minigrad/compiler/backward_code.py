@@ -78,6 +78,7 @@ class BackwardWriter:
                 self.uses.update(id(inp) for inp in node.inputs if isinstance(inp, Tensor) and inp.requires_grad)
         self.received = Counter()
         self.rule_calls = {}  # id of a node -> the name of the gradient functions its forward's rule call gave
+        self.fast = False  # code to run (mg.compile) rather than to read (explain): Fields.fast
 
     def fields(self, node):
         """The code filling ``node``'s template: inputs, result, gradient, settings."""
@@ -95,7 +96,7 @@ class BackwardWriter:
             code[key] = names.index_code(value) if key == "index" else names.code(value, key == "dim", key)
             values[key] = value
         code["result"], code["grad"] = names.of(node), names.grad(node)
-        return Fields(code, values, ndims)
+        return Fields(code, values, ndims, self.fast)
 
     def write(self, node):
         """The lines of ``node``'s op: a comment, then each input's gradient."""

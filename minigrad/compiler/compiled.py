@@ -4,9 +4,11 @@ The first call with given guards runs ``fn`` eagerly under a ``Tracer`` (trace.p
 has ``StepWriter`` (step_code.py) write the step's code; later calls whose guards match run
 that code. The guards, checked on every call: the inputs' types, shapes and dtypes (Tensors
 also requires_grad; other values by equality), grad mode, and for the step traced, every
-leaf tensor's shape and dtype, every module's train/eval mode, and that each module
-still holds the parameters and buffers it held. A changed guard traces again. Values read at run time: the inputs' data, the parameters' arrays, and whatever the
-optimizers read when their step() is called (learning rate, step counts, state).
+leaf tensor's shape and dtype, every module's train/eval mode, that each module still
+holds the parameters and buffers it held, and (plain SGD written into the code) that the
+parameters are still views of their flat buffer. A changed guard traces again. Values
+read at run time: the inputs' data, the parameters' arrays, and whatever the optimizers
+read when their step() is called (learning rate, step counts, state).
 """
 
 import inspect
@@ -37,6 +39,7 @@ class _Trace:
         self.leaves = [(tensor, tensor.array.shape, tensor.array.dtype) for tensor in writer.leaves]
         self.modules = list(modules)
         self.slots = [(module.__dict__, name, tensor) for module, name, tensor in writer.slots]
+        self.flat = writer.flat
 
     def valid(self):
         """The guards of the step traced: each leaf's shape and dtype, each module's mode, and
@@ -50,7 +53,7 @@ class _Trace:
         for attributes, name, tensor in self.slots:
             if attributes.get(name) is not tensor:
                 return False
-        return True
+        return all(flat.valid() for flat in self.flat)
 
 
 class CompiledStep:

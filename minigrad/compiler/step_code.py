@@ -16,13 +16,14 @@ import numpy as np
 
 from .. import rules
 from ..debug import _describe_origin, _user_frame
-from ..engine import leaf, reduce_to_shape
+from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
-from ..rules.helpers import warnings_back, warnings_off
+from ..rules.helpers import scatter_rows, warnings_back, warnings_off
 from ..tensor import Tensor
 from .backward_code import BackwardWriter, graph_order
 from .naming import Names
 from .templates import TEMPLATES
+from .updates import FlatSGD, plain_sgd
 
 __all__ = ["CompileError", "StepWriter", "store_grad", "where"]
 
@@ -64,6 +65,8 @@ class StepWriter:
         self.lines, self.rule_calls = [], {}
         self.hints = {}  # id of a parameter -> its name in the first module called (embedding_weight)
         self.slots = []  # (module, attribute, tensor) of every module called
+        self.zeroed, self.backward_done, self.stored, self.store_lines = set(), False, [], {}
+        self.flat, self.late = [], {}  # FlatSGD updates; names bound to what they make when the trace ends
         self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
         for name, value in arguments:
             self._input(name, value)
@@ -99,9 +102,10 @@ class StepWriter:
                 self.names.alias(value, shared)
             elif self.inside(value):
                 raise CompileError(
-                    f"compile: an op of the step ({where()}) takes a tensor of shape {value.shape} that the step made outside "
-                    f"the ops compile records (a comparison such as x > 0, a dropout mask, mg.tensor() of values): "
-                    f"its values would be the traced call's on every call. Make it outside the step and pass it in")
+                    f"compile: an op of the step ({where()}) takes a tensor of shape {value.shape} that the step "
+                    f"made outside the ops compile records (a comparison such as x > 0, a dropout mask, "
+                    f"mg.tensor() of values): its values would be the traced call's on every call. Make it outside "
+                    f"the step and pass it in")
             else:
                 hint = self.hints.get(id(value))
                 name = self.names.of(value) if hint is None else self.names.bind(value, hint)
@@ -139,23 +143,48 @@ class StepWriter:
             raise CompileError(f"compile: the step's loss depends on a {outside[0].op} made by ops outside the "
                                f"step; make it inside the step, or detach() it")
         writer = BackwardWriter(self.names, order)
-        writer.rule_calls = self.rule_calls
+        writer.rule_calls, writer.fast = self.rule_calls, True
         writer.lines.append(f"# backward of {self.names.of(root)}")
         writer.lines.append(f"{self.names.grad(root)} = np.ones_like({self.names.of(root)})")
         for node in reversed(order):
             if not node.is_leaf:
                 writer.write(node)
         writer.lines.append("stored = {}")
+        self.lines += writer.lines
         for node in order:
             if node.is_leaf:
                 self._operand(node)
-                writer.lines.append(f"store_grad({self.names.of(node)}_t, {self.names.grad(node)}, stored)")
-        self.lines += writer.lines
+                self.stored.append(node)
+                self.store_lines[id(node)] = len(self.lines)
+                self.lines.append(f"store_grad({self.names.of(node)}_t, {self.names.grad(node)}, stored)")
+        self.backward_done = True
 
     def call(self, obj, method, args):
-        """A call no op records, made on the same object in the compiled step."""
+        """A call no op records, made on the same object in the compiled step; plain SGD's
+        step after zero_grad() and backward() written as one update of flat buffers."""
         name = self.names.known(obj) or self.names.bind(obj, "optimizer")
+        if method == "zero_grad" and args in ((), (True,)) and not self.backward_done:
+            self.zeroed.add(id(obj))
+        if method == "step" and id(obj) in self.zeroed and self.backward_done and plain_sgd(obj) \
+                and FlatSGD.applies(obj, self.stored):
+            return self.flat_step(obj, name)
         self.lines.append(f"{name}.{method}({', '.join(repr(a) for a in args)})")
+
+    def flat_step(self, optimizer, name):
+        """Each gradient into its view of the gradients' buffer (and .grad), then the update."""
+        flat = FlatSGD(optimizer, optimizer.param_groups[0]["params"])
+        number = len(self.flat)
+        self.flat.append(flat)
+        for position, p in enumerate(flat.parameters):
+            grad = self.names.bind(np.empty(0), f"{self.names.of(p)}_grad")
+            self.late[grad] = lambda position=position: flat.grad_views[position]
+            self.lines[self.store_lines[id(p)]] = (f"np.copyto({grad}, {self.names.grad(p)})\n"
+                                                  f"{self.names.of(p)}_t._grad = {grad}")
+        self.late[f"params_flat{number}"] = lambda: flat.params_flat
+        self.late[f"grads_flat{number}"] = lambda: flat.grads_flat
+        self.lines.append(f"np.subtract(params_flat{number}, {name}.param_groups[0]['lr'] * grads_flat{number}, "
+                          f"out=params_flat{number})  # SGD's update of every parameter at once")
+        self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
@@ -175,13 +204,18 @@ class StepWriter:
             raise CompileError(f"compile: the step must return a tensor it makes (its loss) or None, not "
                                f"{type(result).__name__}")
         ret = "None" if result is None else f"leaf({self.names.resolve(self.names.of(result))})"
-        body = self.names.resolve("\n".join("        " + line for line in self.lines))
+        lines = [line for text in self.lines for line in text.split("\n")]
+        body = self.names.resolve("\n".join("        " + line for line in lines))
         source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
         namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
-                     "store_grad": store_grad, "warnings_off": warnings_off, "warnings_back": warnings_back}
+                     "store_grad": store_grad, "scatter_rows": scatter_rows, "warnings_off": warnings_off,
+                     "warnings_back": warnings_back, "mark_written": mark_written}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
+        for flat in self.flat:
+            flat.build()
+        namespace.update({name: make() for name, make in self.late.items()})
         exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
         return source, namespace["step"]

@@ -7,10 +7,11 @@ A template is filled with ``Fields``: the code of each input, of the result, of 
 gradient and of each setting (``{self}``, ``{dim}``), ``{<input>_shape}``, and the values
 themselves (``fields.value("dim")``, ``fields.ndim("self")``) for choices made at trace time.
 A gradient template is a string, a function of the fields, or ``SCATTER`` (the upstream
-gradient added at ``{index}`` into zeros: getitem's). ``shapes`` says per input what shape
-its gradient has: "result" (the broadcast result's, as a rule's; the generated code sums it
-back as the engine's ``reduce_to_shape`` does), "input" (the input's) or "spread" (one that
-numpy broadcasts over the input's shape: a reduction's upstream gradient). ``applies`` restricts a template to the cases it covers.
+gradient added at ``{index}`` into zeros: getitem's, as it reads). ``shapes`` says per input
+what shape its gradient has: "result" (the broadcast result's, as a rule's; the generated
+code sums it back as the engine's ``reduce_to_shape`` does), "input" (the input's) or
+"spread" (one that numpy broadcasts over the input's shape: a reduction's upstream
+gradient). ``applies`` restricts a template to the cases it covers.
 
 A rule with no template (or outside ``applies``) is called itself by the generated code,
 with a note saying so.
@@ -19,17 +20,20 @@ with a note saying so.
 from dataclasses import dataclass
 from typing import Callable, Optional, Union
 
+import numpy as np
+
 __all__ = ["Template", "Fields", "SCATTER", "TEMPLATES"]
 
 SCATTER = "scatter"
 
 
 class Fields(dict):
-    """The code that fills a template, by field name, with the values it stands for."""
+    """The code that fills a template, by field name, with the values it stands for;
+    ``fast`` when the code is for mg.compile rather than for reading (explain)."""
 
-    def __init__(self, code, values, ndims):
+    def __init__(self, code, values, ndims, fast=False):
         super().__init__(code)
-        self.values, self.ndims = values, ndims
+        self.values, self.ndims, self.fast = values, ndims, fast
 
     def value(self, name):
         return self.values.get(name)
@@ -99,6 +103,15 @@ def _extreme_grad(arg):
     return grad
 
 
+def _getitem_grad(f):
+    # rows of a table picked by an integer array (C[Xb]): compiled, the rule's own helper (a
+    # one-hot product for small tables, docs/performance.md "embedding"); read, np.add.at
+    index = f.value("index")
+    if f.fast and isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.ndim and f.ndim("self"):
+        return "scatter_rows({grad}, {self_shape}, {self}.dtype, {index}.reshape(-1))".format_map(f)
+    return SCATTER
+
+
 def _permute(f):
     return ("{self}.T" if f.value("dims") == (1, 0) else "{self}.transpose({dims})").format_map(f)
 
@@ -144,7 +157,7 @@ TEMPLATES = {
     "view": _unary("{self}.reshape({shape})", "{grad}.reshape({self_shape})", "input"),
     "permute": _unary(_permute, _permute_grad, "input"),
     "expand": _unary("np.broadcast_to({self}, {shape})", "{grad}"),
-    "getitem": _unary("{self}[{index}]", SCATTER, "input"),
+    "getitem": _unary("{self}[{index}]", _getitem_grad, "input"),
     "matmul": Template("{self} @ {other}", ("{grad} @ {other}.T", "{self}.T @ {grad}"), "input",
                        applies=_matrices("self", "other")),
     "linear": Template(_linear_forward, ("{grad} @ {weight}", "{grad}.T @ {self}", "{grad}"),
