@@ -15,7 +15,8 @@ __all__ = ["exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs", "sum", "mean"
            "logical_not", "logical_and", "logical_or", "logical_xor", "neg", "negative",
            "std_mean", "var_mean", "cumsum", "cumprod", "prod", "logcumsumexp", "any", "all",
            "isclose", "allclose", "equal", "flip", "roll", "tril", "triu", "gather", "take_along_dim",
-           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten", "unbind", "histogram"]
+           "index_select", "masked_select", "repeat_interleave", "narrow", "split", "chunk", "movedim", "unflatten", "unbind", "histogram",
+           "topk"]
 
 
 def _function(name):
@@ -43,6 +44,7 @@ std = _function("std")
 max = _function("max")
 min = _function("min")
 argmax = _function("argmax")
+topk = _function("topk")
 argmin = _function("argmin")
 logsumexp = _function("logsumexp")
 matmul = _function("matmul")

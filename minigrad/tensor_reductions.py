@@ -5,7 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from . import arguments
+from . import arguments, selection
 from .dtypes import get_default_dtype
 from .engine import Node, leaf, ops
 from .rules.helpers import quietly
@@ -125,6 +125,19 @@ class ReductionMethods:
         indices = arg(self.array, axis=dim, keepdims=True)
         values = op(self, dim=dim, indices=indices, keepdim=keepdim)
         return ValuesIndices(values, leaf(indices if keepdim else indices.squeeze(dim)))
+
+    def topk(self, k, dim=-1, largest=True, sorted=True):
+        """The ``k`` largest elements along ``dim`` (the smallest with ``largest=False``) and
+        their indices, as a ``(values, indices)`` named tuple; equal values and NaN (the
+        largest) in PyTorch's order. The gradient goes to the elements picked."""
+        dim = arguments.dim(dim, max(self.ndim, 1), "topk")
+        size = self.shape[dim] if self.ndim else 1
+        if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
+            raise RuntimeError(f"topk: k={k!r} is out of range for dim {dim} of size {size} (shape {tuple(self.shape)})")
+        rows = np.moveaxis(self.array.reshape(self.shape or (1,)), dim, -1)
+        indices = np.moveaxis(selection.topk_indices(rows, int(k), largest, sorted), -1, dim)
+        indices = indices if self.ndim else np.zeros((), np.int64)  # PyTorch: a 0-d tensor is its own top 0 or 1
+        return ValuesIndices(self.gather(dim, indices), leaf(indices))
 
     def argmax(self, dim=None, keepdim=False):
         """Indices of the largest elements (no gradient)."""

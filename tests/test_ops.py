@@ -26,6 +26,8 @@ ELEMENTWISE = [
     case("pow -1", lambda lib, x: x ** -1, nonzero((3, 4))),
     case("pow -0.5", lambda lib, x: x ** -0.5, positive((3, 4))),
     case("pow -2", lambda lib, x: x ** -2, nonzero((3, 4))),
+    case("topk", lambda lib, x: lib.topk(x, 2, dim=1).values, (3, 5)),
+    case("topk smallest unsorted", lambda lib, x: x.topk(3, dim=0, largest=False, sorted=False).values, (4, 3)),
     case("pow 3.0 function", lambda lib, x: lib.pow(x, 3.0), (3, 4)),
     case("pow 0.5", lambda lib, x: x ** 0.5, positive((3, 4))),
     case("pow method", lambda lib, x: x.pow(1.5), positive((3, 4))),
