@@ -61,6 +61,10 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     check_floating(x, "batch_norm")
     if not training and running_mean is None:
         raise ValueError("batch_norm: evaluation needs running_mean and running_var")
+    if shape[1] == 0:  # PyTorch refuses a weight of no channels too
+        raise ValueError(f"batch_norm: an input of shape {x.shape} has no channels to normalise")
+    if training and shape[0] == 0:  # nothing to normalise; the running statistics stay, as in PyTorch
+        return x * weight + bias
     if training and shape[0] <= correction:
         raise ValueError(f"batch_norm: a batch of {x.shape[0]} gives no variance with correction={correction}")
     if training and shape[0] == 1:

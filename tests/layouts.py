@@ -119,14 +119,7 @@ def variants_of(inputs):
 # (case id, variant) -> why it is expected to fail. The mark is a strict xfail, so an entry
 # must go when its fix lands.
 # found by these variants, fixed on branch issue-22b (each entry goes with its fix)
-_EMPTY_LINEAR = "22b: linear and repeat_interleave of an empty input raise numpy's reshape error"
-_EMPTY_BATCH_NORM = "22b: batch_norm refuses an empty batch (PyTorch computes) and takes 0 channels (PyTorch raises)"
 _ZERO_D_PROMOTION = "22b: a 0-d float64 tensor times a float32 tensor is float64 (PyTorch: 0-d tensors promote like numbers)"
 EXCLUDED = {
-    **{(case, "empty " + size): _EMPTY_LINEAR for case, size in [
-        ("linear 3-D", "3"), ("linear 3-D", "5"), ("repeat_interleave int", "2")]},
-    **{(case, "empty " + size): _EMPTY_BATCH_NORM for case, size in [
-        ("batch_norm training", "3"), ("batch_norm training", "8"), ("batch_norm training eps", "3"),
-        ("batch_norm training eps", "5")]},
     **{(case, "0-d"): _ZERO_D_PROMOTION for case in ["eye", "linspace", "logspace"]},
 }

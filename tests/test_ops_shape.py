@@ -23,6 +23,7 @@ SHAPE_OPS = [
     case("repeat new dims", lambda lib, x: x.repeat(2, 1, 2), (3,)),
     case("repeat_interleave int", lambda lib, x: x.repeat_interleave(2, dim=1), (2, 3)),
     case("repeat_interleave flat", lambda lib, x: x.repeat_interleave(3), (2, 2)),
+    case("repeat_interleave 0", lambda lib, x: x.repeat_interleave(0, dim=1), (2, 3)),
     case("repeat_interleave counts", lambda lib, x: x.repeat_interleave(lib.tensor([1, 0, 3]), dim=0), (3, 2)),
     case("unflatten", lambda lib, x: x.unflatten(1, (2, -1)), (3, 4)),
     case("movedim", lambda lib, x: x.movedim(0, -1), (2, 3, 4)),

@@ -364,10 +364,11 @@ def repeat_backward(grad, shape, repeats):
     return np.add.reduce(pairs, axis=tuple(range(0, 2 * len(shape), 2))).reshape(shape)
 
 
-def repeat_interleave_backward(grad, repeats, dim):
-    """repeat_interleave: the gradient of each element summed over its run of copies."""
+def repeat_interleave_backward(grad, repeats, dim, size):
+    """repeat_interleave: the gradient of each of the ``size`` elements along ``dim`` summed
+    over its run of copies."""
     if np.ndim(repeats) == 0:
-        runs = grad.reshape(grad.shape[:dim] + (-1, int(repeats)) + grad.shape[dim + 1:])
+        runs = grad.reshape(grad.shape[:dim] + (size, int(repeats)) + grad.shape[dim + 1:])
         return np.add.reduce(runs, axis=dim + 1)
     starts = np.concatenate([[0], np.cumsum(repeats)[:-1]])
     summed = np.add.reduceat(grad, np.minimum(starts, max(grad.shape[dim] - 1, 0)), axis=dim) if grad.size else \

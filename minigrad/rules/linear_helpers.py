@@ -1,6 +1,8 @@
 """The linear layer's helpers: the forward product with the batch dims flattened into rows,
 and the weight's gradient summed over them (docs/performance.md names each choice)."""
 
+import math
+
 __all__ = ["linear_product", "linear_backward_weight"]
 
 
@@ -10,7 +12,7 @@ def linear_product(self, weight):
     long for the GPT's feed-forward layer (docs/performance.md, "linear_product")."""
     if self.ndim <= 2:
         return self @ weight.T
-    rows = self.reshape(-1, self.shape[-1]) @ weight.T
+    rows = self.reshape(math.prod(self.shape[:-1]), self.shape[-1]) @ weight.T  # -1: not for empty arrays
     return rows.reshape(self.shape[:-1] + rows.shape[-1:])
 
 
@@ -18,5 +20,6 @@ def linear_backward_weight(grad, self):
     """grad.T @ self, summed over every row of every batch dim: both flattened to rows
     first, unless they are rows already (docs/performance.md, "linear_backward_weight")."""
     if self.ndim != 2:
-        grad, self = grad.reshape(-1, grad.shape[-1]), self.reshape(-1, self.shape[-1])
+        rows = math.prod(self.shape[:-1])  # not -1, which an empty array cannot resolve
+        grad, self = grad.reshape(rows, grad.shape[-1]), self.reshape(rows, self.shape[-1])
     return grad.T @ self

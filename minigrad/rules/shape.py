@@ -20,7 +20,8 @@ def repeat(self, repeats):
 
 
 def repeat_interleave(self, repeats, dim):
-    return np.repeat(self, repeats, axis=dim), lambda grad: repeat_interleave_backward(grad, repeats, dim)
+    size = self.shape[dim]
+    return np.repeat(self, repeats, axis=dim), lambda grad: repeat_interleave_backward(grad, repeats, dim, size)
 
 
 def gather(self, dim, index):
