@@ -346,13 +346,24 @@ def _integer_number(value, dtype, exponent):
 
 def _promote(a, b):
     """Integer (or bool) tensors meeting floating ones become floats of that dtype, as
-    in PyTorch (numpy would make int64 with float32 into float64)."""
+    in PyTorch (numpy would make int64 with float32 into float64). A 0-d tensor meeting
+    a tensor with dims of its own kind (floating, integer) takes that tensor's dtype, as
+    PyTorch promotes 0-d tensors like numbers: a float32 batch times a float64 scalar
+    tensor stays float32; the scalar's gradient flows back through the cast."""
     a_kind, b_kind = a.array.dtype.kind, b.array.dtype.kind
     if a_kind in "iub" and b_kind == "f":
         a = Tensor(a.array.astype(b.array.dtype))
     elif b_kind in "iub" and a_kind == "f":
         b = Tensor(b.array.astype(a.array.dtype))
+    elif _KIND_OF[a_kind] == _KIND_OF[b_kind] and (a.array.ndim == 0) != (b.array.ndim == 0):
+        if a.array.ndim == 0:
+            a = ops.cast(a, dtype=b.array.dtype)
+        else:
+            b = ops.cast(b, dtype=a.array.dtype)
     return a, b
+
+
+_KIND_OF = {"f": "floating", "i": "integer", "u": "integer", "b": "bool"}
 
 
 def _read(tensor, how):

@@ -116,10 +116,8 @@ def variants_of(inputs):
     return found
 
 
-# (case id, variant) -> why it is expected to fail. The mark is a strict xfail, so an entry
-# must go when its fix lands.
-# found by these variants, fixed on branch issue-22b (each entry goes with its fix)
-_ZERO_D_PROMOTION = "22b: a 0-d float64 tensor times a float32 tensor is float64 (PyTorch: 0-d tensors promote like numbers)"
+# (case id, variant) -> why it is expected to fail: a known bug, named with its owner (an
+# issue's item). The mark is a strict xfail, so an entry must go when its fix lands. Empty:
+# every bug these variants found is fixed.
 EXCLUDED = {
-    **{(case, "0-d"): _ZERO_D_PROMOTION for case in ["eye", "linspace", "logspace"]},
 }

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import Uniform, case, check_op, functional, nonzero, positive, variants
+from helpers import Uniform, case, check_op, functional, nonzero, positive, torch, variants
 
 inf, nan = np.inf, np.nan
 unit = Uniform((3, 4), 0.05, 0.95, signed=True)   # inside (-1, 1): asin, acos, atanh
@@ -211,6 +211,25 @@ def test_integer_and_bool_inputs_of_float_functions_give_the_default_dtype():
     # the ones that keep an integer dtype, as in PyTorch
     for fn in (mg.abs, mg.floor, mg.sign, mg.square, mg.neg, mg.relu):
         assert fn(mg.tensor([1, -2])).dtype == mg.int64, fn.__name__
+
+
+@pytest.mark.parametrize("scalar, batch, expected", [
+    (mg.float64, mg.float32, mg.float32), (mg.float32, mg.float64, mg.float64), (mg.float64, mg.float16, mg.float16),
+    (mg.int64, mg.int32, mg.int32), (mg.int64, mg.uint8, mg.uint8), (mg.uint8, mg.int64, mg.int64),
+    (mg.float64, mg.int32, mg.float64), (mg.int64, mg.float32, mg.float32)])
+def test_a_0d_tensor_promotes_like_a_number_of_its_kind(scalar, batch, expected):
+    # PyTorch: a 0-d tensor of the same kind as a tensor with dims takes that tensor's dtype
+    x, s = mg.ones(3, dtype=batch), mg.tensor(2, dtype=scalar)
+    assert (x * s).dtype == (s + x).dtype == (x - s).dtype == expected
+    if torch is not None:
+        theirs = torch.ones(3, dtype=getattr(torch, str(batch))) * torch.tensor(2, dtype=getattr(torch, str(scalar)))
+        assert str(theirs.dtype) == f"torch.{expected}"
+
+
+def test_a_0d_float64_tensor_gets_its_gradient_through_a_float32_product():
+    s = mg.tensor(2.0, dtype=mg.float64, requires_grad=True)
+    (mg.tensor([1.0, 2.0, 4.0]) * s).sum().backward()
+    assert s.grad.dtype == mg.float64 and s.grad.item() == 7.0
 
 
 def test_the_default_dtype_is_followed():
