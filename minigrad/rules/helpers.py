@@ -365,8 +365,7 @@ def repeat_backward(grad, shape, repeats):
 
 
 def repeat_interleave_backward(grad, repeats, dim, size):
-    """repeat_interleave: the gradient of each of the ``size`` elements along ``dim`` summed
-    over its run of copies."""
+    """repeat_interleave: the gradient of each of ``size`` elements summed over its copies."""
     if np.ndim(repeats) == 0:
         runs = grad.reshape(grad.shape[:dim] + (size, int(repeats)) + grad.shape[dim + 1:])
         return np.add.reduce(runs, axis=dim + 1)
