@@ -65,7 +65,7 @@ class StepWriter:
         self.lines, self.rule_calls = [], {}
         self.hints = {}  # id of a parameter -> its name in the first module called (embedding_weight)
         self.slots = []  # (module, attribute, tensor) of every module called
-        self.zeroed, self.backward_done, self.stored, self.store_lines = set(), False, [], {}
+        self.zeroed, self.backward_done, self.stored, self.store_lines = {}, False, [], {}
         self.flat, self.late = [], {}  # FlatSGD updates; names bound to what they make when the trace ends
         self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
         for name, value in arguments:
@@ -145,7 +145,8 @@ class StepWriter:
         writer = BackwardWriter(self.names, order)
         writer.rule_calls, writer.fast = self.rule_calls, True
         writer.lines.append(f"# backward of {self.names.of(root)}")
-        writer.lines.append(f"{self.names.grad(root)} = np.ones_like({self.names.of(root)})")
+        writer.lines.append(f"{self.names.grad(root)} = np.array(1, np.{root.dtype.name})" if root.ndim == 0 else
+                            f"{self.names.grad(root)} = np.ones_like({self.names.of(root)})")
         for node in reversed(order):
             if not node.is_leaf:
                 writer.write(node)
@@ -164,7 +165,7 @@ class StepWriter:
         step after zero_grad() and backward() written as one update of flat buffers."""
         name = self.names.known(obj) or self.names.bind(obj, "optimizer")
         if method == "zero_grad" and args in ((), (True,)) and not self.backward_done:
-            self.zeroed.add(id(obj))
+            self.zeroed[id(obj)] = len(self.lines)
         if method == "step" and id(obj) in self.zeroed and self.backward_done and plain_sgd(obj) \
                 and FlatSGD.applies(obj, self.stored):
             return self.flat_step(obj, name)
@@ -174,6 +175,7 @@ class StepWriter:
         """Each gradient into its view of the gradients' buffer (and .grad), then the update."""
         flat = FlatSGD(optimizer, optimizer.param_groups[0]["params"])
         number = len(self.flat)
+        self.lines[self.zeroed[id(optimizer)]] = f"# {name}.zero_grad(): each parameter's .grad is set below"
         self.flat.append(flat)
         for position, p in enumerate(flat.parameters):
             grad = self.names.bind(np.empty(0), f"{self.names.of(p)}_grad")
