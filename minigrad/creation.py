@@ -13,7 +13,7 @@ from . import random
 from .devices import check_device
 from .random import draw
 from .arguments import size_argument
-from .dtypes import as_array, get_default_dtype
+from .dtypes import as_array, check_dtype, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
 
@@ -52,9 +52,7 @@ def from_numpy(array):
     ``torch.from_numpy``; its dtype is the array's."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected an np.ndarray, got {type(array).__name__}")
-    if array.dtype.kind not in "fiub":
-        raise TypeError(f"from_numpy: cannot make a tensor of an array of dtype {array.dtype}; "
-                        f"numbers and bools only")
+    check_dtype(array.dtype, "from_numpy")
     return Tensor(array)
 
 

@@ -136,6 +136,7 @@ def read_only_step(optimizer):
     (lambda: mg.tensor([1.0], dtype=np.complex64), TypeError, r"tensor: .*dtype complex64"),
     (lambda: mg.zeros(2, dtype=complex), TypeError, r"tensor: .*dtype complex128"),
     (lambda: data(2).to(np.complex128), TypeError, r"to: .*dtype complex128"),
+    (lambda: mg.from_numpy(np.array([1 + 2j])), TypeError, r"from_numpy: minigrad does not support dtype complex128"),
     (lambda: mg.tensor([None, 1]), TypeError, r"tensor: cannot make a tensor from list data of dtype object"),
     (lambda: mg.tensor([[1, 2], [3]]), ValueError, r"tensor: the nested sequences are ragged"),
     # dtypes that PyTorch does not promote between an op's input and its parameters
