@@ -39,7 +39,8 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     (N, d1, ...), or class probabilities of ``input``'s shape. ``weight`` weighs the classes,
     targets equal to ``ignore_index`` count for nothing, ``label_smoothing`` mixes the
     target with the uniform distribution."""
-    check_floating(input, "cross_entropy")
+    if input.array.dtype.kind != "f":
+        check_floating(input, "cross_entropy")
     target_array = _array(target)
     # a negative ignore_index (-100 by default) can be no class: then it only matters out of range
     if target_array.dtype.kind == "i" and weight is None and reduction == "mean" and not label_smoothing \
