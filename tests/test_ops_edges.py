@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import case, check_op, functional, torch
+from helpers import case, check_op, functional, torch, variants
 
 inf, nan = np.inf, np.nan
 
@@ -34,9 +34,9 @@ INTEGER_NUMBERS = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", LAYOUTS + INDICES + INTEGER_NUMBERS)
-def test_op_on_unusual_input(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(LAYOUTS + INDICES + INTEGER_NUMBERS))
+def test_op_on_unusual_input(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)
 
 
 def written(make, lib):
@@ -130,6 +130,6 @@ EMPTY = [
 ]
 
 
-@pytest.mark.parametrize("fn, inputs, options", ZERO_D + EMPTY)
-def test_0d_and_empty_inputs(fn, inputs, options):
-    check_op(fn, *inputs, **options)
+@pytest.mark.parametrize("fn, inputs, options, variant", variants(ZERO_D + EMPTY))
+def test_0d_and_empty_inputs(fn, inputs, options, variant):
+    check_op(fn, *inputs, variant=variant, **options)

@@ -11,6 +11,7 @@ from hypothesis.extra.numpy import array_shapes
 
 import minigrad as mg
 from helpers import case, check_op, requires_torch, torch, variants
+from layouts import CONTIGUOUS, LAYOUTS
 
 nan = np.nan
 IDX = np.array([[0, 2, 1], [1, 1, 0]])
@@ -119,14 +120,15 @@ def test_expand_broadcasts_any_shape(data):
     target = data.draw(array_shapes(min_dims=1, max_dims=3, max_side=3))
     kept = data.draw(st.integers(0, len(target)))  # trailing dims the input has, some of size 1
     shape = tuple(n if data.draw(st.booleans()) else 1 for n in target[len(target) - kept:])
-    check_op(lambda lib, x: x.expand(target), shape)
+    check_op(lambda lib, x: x.expand(target), shape, variant=data.draw(st.sampled_from([CONTIGUOUS, *LAYOUTS])))
 
 
 @settings(max_examples=20, deadline=None, database=None)
 @given(shape=array_shapes(min_dims=1, max_dims=3, max_side=4), data=st.data())
 def test_scans_and_flips_along_any_dim(shape, data):
     dim = data.draw(st.integers(-len(shape), len(shape) - 1))
-    check_op(lambda lib, x: x.cumsum(dim) * x.flip(dim).cumprod(dim) + x.logcumsumexp(dim), shape)
+    check_op(lambda lib, x: x.cumsum(dim) * x.flip(dim).cumprod(dim) + x.logcumsumexp(dim), shape,
+             variant=data.draw(st.sampled_from([CONTIGUOUS, *LAYOUTS])))
 
 
 def test_indexing_follows_pytorch_when_ints_meet_lists():
