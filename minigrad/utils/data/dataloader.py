@@ -43,8 +43,8 @@ class DataLoader:
         elif batch_size is None and drop_last:
             raise ValueError("DataLoader: batch_size=None option disables auto-batching and is mutually "
                              "exclusive with drop_last")
-        self.streams = isinstance(dataset, IterableDataset)
-        if self.streams:
+        self._streams = isinstance(dataset, IterableDataset)
+        if self._streams:
             _check_stream_options(shuffle=shuffle, sampler=sampler, batch_sampler=batch_sampler)
             sampler = itertools.repeat(None)  # PyTorch's infinite sampler: the stream decides the end
         elif sampler is None:
@@ -60,9 +60,9 @@ class DataLoader:
         if self.pin_memory:
             warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
                           "then device pinned memory won't be used.", stacklevel=2)
-        indices = iter(self.batch_sampler if self.batch_sampler is not None else self.sampler)
+        indices = iter(self.batch_sampler if self.batch_sampler is not None else self.sampler)  # lazy: no draw yet
         fresh_seed(self.generator, "DataLoader")  # PyTorch's workers' base seed: drawn, then unused here
-        return self._stream_batches() if self.streams else self._batches(indices)
+        return self._stream_batches() if self._streams else self._batches(indices)
 
     def _stream_batches(self):
         samples = iter(self.dataset)  # made at iter(loader), after the seed, as in PyTorch
@@ -78,7 +78,7 @@ class DataLoader:
                 yield self.collate_fn(self.dataset[index])
 
     def __len__(self):
-        if self.streams:  # the dataset's own length, if it has one, in batches
+        if self._streams:  # the dataset's own length, if it has one, in batches
             if self.batch_size is None:
                 return len(self.dataset)
             whole, part = divmod(len(self.dataset), self.batch_size)
