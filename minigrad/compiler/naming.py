@@ -74,6 +74,12 @@ class Names:
         self._by_id[id(array)] = name
         self._aliased.append(array)  # held, so that its id stays its own
 
+    def fresh(self, base):
+        """A new name, ``base`` and a number, for a value made by the code itself."""
+        name = self._fresh(base, numbered=True)
+        self._taken.add(name)
+        return name
+
     def known(self, obj):
         """The name ``obj`` has, or None."""
         return self._by_id.get(id(obj))

@@ -188,6 +188,12 @@ class StepWriter:
                           f"out=params_flat{number})  # SGD's update of every parameter at once")
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
+    def random(self, array, remake):
+        """Random numbers drawn in the step: ``remake()`` draws them again at this point of each call."""
+        name = self.names.bind(remake, "draw_mask")
+        self.names.alias(array, self.names.fresh("mask"))
+        self.lines.append(f"{self.names.known(array)} = {name}()")
+
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
         its own update in training (BatchNorm counts the batches, outside any op)."""

@@ -7,6 +7,8 @@ read of a tensor's value. Each is handed to the ``StepWriter`` that writes the s
 or refused with a ``CompileError`` naming the line of ``fn`` and saying how to move it out.
 """
 
+import functools
+
 from ..state import Mode
 from .step_code import CompileError, where
 
@@ -21,6 +23,7 @@ class Tracer(Mode):
         self.modules = {}  # id -> (module, its training flag when called)
         self.optimizers = {}  # id -> optimizer called in the step
         self.backward_seen = False
+        self.drawing = False  # inside random(): a draw the compiled step makes again
 
     def _changes(self, modes):
         return {"watchers": modes.watchers + (self.writer.forward,), "tracer": self}
@@ -53,8 +56,21 @@ class Tracer(Mode):
             self.writer.module(module)
 
     def draw(self, name):
-        raise CompileError(f"compile: {name} draws random numbers inside the step ({where()}), which a compiled "
-                           f"step does not replay yet: draw them outside the step and pass them in as an input")
+        if not self.drawing:
+            raise CompileError(f"compile: {name} draws random numbers inside the step ({where()}), which a "
+                               f"compiled step does not replay yet (it replays Dropout's): draw them outside the "
+                               f"step and pass them in as an input")
+
+    def random(self, make, *args):
+        """``make(*args)``, an array of random numbers, which the compiled step makes again each call
+        (from the same generator's stream, as eager mode does)."""
+        self.drawing = True
+        try:
+            array = make(*args)
+        finally:
+            self.drawing = False
+        self.writer.random(array, functools.partial(make, *args))
+        return array
 
     def written(self, nodes):
         optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}

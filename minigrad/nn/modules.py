@@ -346,9 +346,16 @@ class Dropout(Module):
             return x
         if self.p == 1:
             return x * 0.0
-        keep = draw("bernoulli", "Dropout", self.generator, 1 - self.p, x.array.shape)
-        scale = x.array.dtype.type(1 / (1 - self.p))
-        return x * Tensor(np.where(keep, scale, x.array.dtype.type(0)))
+        recorder = current_modes().tracer
+        if recorder is None:
+            return x * Tensor(self.draw_mask(x.array.shape, x.array.dtype))
+        # mg.compile is tracing: the compiled step draws a new mask from the same stream each call
+        return x * Tensor(recorder.random(self.draw_mask, x.array.shape, x.array.dtype))
+
+    def draw_mask(self, shape, dtype):
+        """A new mask of ``shape``: 1/(1 - p) where an element is kept, 0 where it is dropped."""
+        keep = draw("bernoulli", "Dropout", self.generator, 1 - self.p, shape)
+        return np.where(keep, dtype.type(1 / (1 - self.p)), dtype.type(0))
 
     def extra_repr(self):
         """The probability and ``inplace``."""
