@@ -10,7 +10,7 @@ from .engine import ops
 from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
 from .tensor import Tensor
 
-__all__ = ["softmax", "log_softmax", "one_hot", "linear", "batch_norm"] + list(activations.__all__) + list(losses.__all__)
+__all__ = ["softmax", "log_softmax", "one_hot", "linear", "batch_norm", "layer_norm"] + list(activations.__all__) + list(losses.__all__)
 
 
 def softmax(x, dim):
@@ -75,3 +75,18 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.array,
                           running_var=None if running_var is None else running_var.array, training=training,
                           momentum=momentum, eps=eps, correction=correction)
+
+
+def layer_norm(x, normalized_shape, weight=None, bias=None, eps=1e-5, name="layer_norm"):
+    """Normalise ``x`` over its last dimensions, those of ``normalized_shape``, with the
+    biased variance, then times ``weight`` plus ``bias`` (each of ``normalized_shape``, or
+    None), as ``torch.nn.functional.layer_norm``."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, (int, np.integer)) else tuple(normalized_shape)
+    count = len(shape)
+    if x.ndim < count or x.array.shape[x.ndim - count:] != shape:
+        raise RuntimeError(f"{name}: Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {str(list(shape))[1:-1]}], but got input of size {x.shape}")
+    inputs = [t for t in (weight, bias) if t is not None]
+    if weight is None and bias is not None:
+        raise ValueError(f"{name}: a bias needs a weight")
+    return ops.layer_norm(x, *inputs, dims=tuple(range(x.ndim - count, x.ndim)), eps=eps)

@@ -73,9 +73,10 @@ _SAME_OPS = ("abs", "acos", "acosh", "add", "asin", "asinh", "atan", "atan2", "a
              "exp", "exp2", "expand", "expm1", "flip", "floor", "gather", "gelu", "hardsigmoid", "hardswish",
              "hardtanh", "index_put", "leaky_relu", "log", "log10", "log2", "logcumsumexp", "maximum", "minimum", "mish",
              "mul", "neg", "permute", "prod", "reciprocal", "relu", "remainder", "repeat", "roll", "round", "rsqrt",
-             "sigmoid", "sign", "silu", "sin", "sinh", "softplus", "sqrt", "stack", "std", "tan", "tanh", "tril", "triu",
+             "sigmoid", "sign", "silu", "sin", "sinh", "softmax", "softplus", "sqrt", "stack", "std", "tan", "tanh", "tril", "triu",
              "trunc", "var", "view", "where")
 _RENAMED = {"cast": "ToCopy", "copy": "Clone", "cross_entropy": "NllLoss", "batch_norm": "NativeBatchNorm",
+            "layer_norm": "NativeLayerNorm",
             "logsigmoid": "LogSigmoid", "log1p": "Log1P"}
 _BACKWARD_NAMES = {"sum": "SumBackward0", "max": "MaxBackward1", "min": "MinBackward1", "matmul": "MmBackward0",
                    "clamp": "ClampBackward1",

@@ -8,7 +8,6 @@ import numpy as np
 from . import arguments, selection
 from .dtypes import get_default_dtype
 from .engine import Node, leaf, ops
-from .rules.helpers import quietly
 
 __all__ = ["ReductionMethods", "ValuesIndices"]
 
@@ -161,10 +160,7 @@ class ReductionMethods:
         """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
         is a constant, so it changes no gradient)."""
         dims = arguments.dims(dim, self.ndim, "softmax")  # one dim, or () for a 0-d tensor
-        source = self._floating()
-        maxes = leaf(np.max(source.array, axis=dims, keepdims=True, initial=-np.inf))  # -inf over no elements
-        counts = quietly(ops.sub, source, maxes).exp()  # an infinite max gives nan, as in torch, but no warning
-        return counts / counts.sum(dims, keepdim=True)
+        return ops.softmax(self._floating(), dim=dims)
 
     def log_softmax(self, dim):
         """x - logsumexp(x) along ``dim``, as (x - max) - log(sum(exp(x - max))): the

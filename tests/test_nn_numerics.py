@@ -225,6 +225,8 @@ FUNCTIONAL = [
     case("linear", lambda lib, x, w, b: functional(lib).linear(x, w, b), (4, 3), (5, 3), (5,)),
     case("linear 3-D", lambda lib, x, w, b: functional(lib).linear(x, w, b), (2, 4, 3), (5, 3), (5,)),
     case("linear no bias", lambda lib, x, w: functional(lib).linear(x, w), (4, 3), (5, 3)),
+    case("layer_norm", lambda lib, x, w, b: functional(lib).layer_norm(x, (5,), w, b), (2, 4, 5), (5,), (5,)),
+    case("layer_norm no affine", lambda lib, x: functional(lib).layer_norm(x, [3, 5], eps=0.1), (2, 3, 5)),
     case("batch_norm training",
          lambda lib, x, w, b: functional(lib).batch_norm(x, None, None, w, b, training=True), (8, 3), (3,), (3,)),
     case("batch_norm training eps",

@@ -52,7 +52,7 @@ def grad_fns(lib):
         x.clone(), x.double(), lib.where(x > 0, x, x), x.tril(), lib.cat([x, x]), lib.stack([x, x]), x.clamp(0, 1),
         x.clamp(lib.zeros(5), lib.ones(5)), x.var(), x.std(), x.abs(), x.sqrt(), x.cumsum(1), x.prod(), x.flip(0),
         x.roll(1, 0), x.repeat(2, 1), lib.maximum(x, x), x.floor(), x.erf(), x.log1p(), F.logsigmoid(x),
-        F.leaky_relu(x), F.gelu(x), x[0], x[:2], x[:, 0], x[[0, 1]], x[x > 0], x[None], x[..., 1],
+        F.leaky_relu(x), F.gelu(x), x.softmax(1), F.layer_norm(x, (5,)), F.layer_norm(x, (5,), b[:1].expand(5)), x[0], x[:2], x[:, 0], x[[0, 1]], x[x > 0], x[None], x[..., 1],
         x[lib.tensor([0, 1])], x[:, -1, None], x3[:, -1, :], x[0, :2], x[1:, 2:],
     ]
 

@@ -66,17 +66,7 @@ class LayerNorm(Module):
 
     def forward(self, x):
         """``x`` normalised over its last ``len(normalized_shape)`` dimensions."""
-        count = len(self.normalized_shape)
-        if x.ndim < count or x.shape[x.ndim - count:] != self.normalized_shape:
-            raise RuntimeError(f"LayerNorm: Given normalized_shape={list(self.normalized_shape)}, expected input "
-                               f"with shape [*, {str(list(self.normalized_shape))[1:-1]}], but got input of size {x.shape}")
-        dims = tuple(range(x.ndim - count, x.ndim))
-        deviation = x - x.mean(dims, keepdim=True)
-        variance = (deviation * deviation).mean(dims, keepdim=True)
-        out = deviation * (variance + self.eps) ** -0.5  # as torch: times the reciprocal square root
-        if self.weight is not None:
-            out = out * self.weight
-        return out if self.bias is None else out + self.bias
+        return F.layer_norm(x, self.normalized_shape, self.weight, self.bias, self.eps, name="LayerNorm")
 
     def extra_repr(self):
         """The shape and the settings."""

@@ -14,13 +14,14 @@ becomes an op (``engine.ops.add``). Names such as ``sum``, ``max``, ``min``, ``a
 ``pow`` are ops here: rules must not call the Python builtins of those names.
 """
 
-from . import activations, basic, elementwise, losses, reductions, shape
+from . import activations, basic, elementwise, losses, normalization, reductions, shape
 from .activations import *  # noqa: F401,F403  (the names listed in __all__)
 from .basic import *  # noqa: F401,F403
 from .elementwise import *  # noqa: F401,F403
 from .losses import *  # noqa: F401,F403
+from .normalization import *  # noqa: F401,F403
 from .reductions import *  # noqa: F401,F403
 from .shape import *  # noqa: F401,F403
 
 __all__ = (list(basic.__all__) + list(elementwise.__all__) + list(activations.__all__) + list(shape.__all__)
-           + list(reductions.__all__) + list(losses.__all__))
+           + list(reductions.__all__) + list(losses.__all__) + list(normalization.__all__))
