@@ -133,7 +133,7 @@ def split_index(key):
             first.extend([slice(None)] * max(np.ndim(part), 1) if np.asarray(part).dtype == bool else [slice(None)])
             second.append(part)
         elif _is_int(part):
-            first.append(part)
+            first.append(int(part))  # a 0-d array would index a copy, and x[key] = v write into it
         else:  # a slice, None or Ellipsis: applied first, its result then taken whole
             first.append(part)
             second.append(Ellipsis if part is Ellipsis else slice(None))

@@ -60,12 +60,16 @@ def _operand_dtype(value):
     raise TypeError(f"expected a tensor or a number, got {type(value).__name__}")
 
 
-def _one_as_0d(value):
-    """A value of one element as 0-d: PyTorch drops a value's leading dims of size 1, so
-    ``x[0] = t`` takes a ``t`` of shape (1,)."""
-    if isinstance(value, Node):
-        return value.reshape(()) if value.ndim and value.numel() == 1 else value
-    return np.reshape(value, ()) if np.ndim(value) and np.size(value) == 1 else value
+def _without_leading_ones(value):
+    """``value`` without its leading dims of size 1, which PyTorch drops before broadcasting
+    a value into ``x[key]``: ``x[0] = t`` takes a ``t`` of shape (1,)."""
+    shape = np.shape(value.array if isinstance(value, Node) else value)
+    kept = shape
+    while kept and kept[0] == 1:
+        kept = kept[1:]
+    if kept == shape:
+        return value
+    return value.reshape(kept) if isinstance(value, Node) else np.reshape(value, kept)
 
 
 def _repoint(root, tensor, old):
@@ -303,10 +307,10 @@ class InplaceMethods:
         converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
         index, then = arguments.split_index(arguments.index(key))
         if self._in_graph("index assignment", None):
-            operand = _one_as_0d(value if isinstance(value, Node) else self._operand(value, "index assignment"))
+            operand = _without_leading_ones(value if isinstance(value, Node) else self._operand(value, "index assignment"))
             self._rebase(lambda old: ops.index_put(old, operand, index=index, then=then), operand)
             return
-        array = _one_as_0d(value.array if isinstance(value, Node) else value)
+        array = _without_leading_ones(value.array if isinstance(value, Node) else value)
         try:
             target, key = indexed(self.array, index, then)
             target[key] = array

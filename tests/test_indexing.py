@@ -37,8 +37,8 @@ def advanced(draw, size, length):
 def part_for(draw, size, length):
     """One part of an index that takes one dim of ``size``."""
     kind = draw(st.sampled_from(["int", "int", "slice", "slice", "advanced", "mask"]))
-    if kind == "int":
-        return ("int", draw(st.integers(-size, size - 1)))
+    if kind == "int":  # a 0-d integer tensor is an int to PyTorch
+        return (draw(st.sampled_from(["int", "int", "0-d tensor"])), draw(st.integers(-size, size - 1)))
     if kind == "slice":
         bound = st.none() | st.integers(-size - 2, size + 2)
         return ("slice", slice(draw(bound), draw(bound), draw(st.sampled_from([None, 1, 2, 3]))))
@@ -69,11 +69,11 @@ def keys(draw):
 
 
 def realize(parts, bare, lib):
-    """The index for ``lib`` (numpy, minigrad or torch): tensors made by that library."""
+    """The index for ``lib`` (minigrad or torch): tensors made by that library."""
     made = []
     for form, value in parts:
-        if form == "tensor":
-            made.append(np.asarray(value) if lib is np else lib.tensor(np.asarray(value)))
+        if form in ("tensor", "0-d tensor"):
+            made.append(lib.tensor(np.asarray(value)))
         elif form == "tuple":
             made.append(tuple(value))
         else:
@@ -87,14 +87,14 @@ def _is_array(form, value):
 
 def numpy_under_torchs_rule(array, parts):
     """``array[key]`` by numpy, its ints taken first when the key also holds arrays."""
-    has_int = any(form == "int" for form, _ in parts)
+    has_int = any(form in ("int", "0-d tensor") for form, _ in parts)
     has_array = any(_is_array(form, value) for form, value in parts)
     values = [np.asarray(value) if _is_array(form, value) else value for form, value in parts]
     if not (has_int and has_array):
         return array[tuple(values)]
     first, second = [], []
     for (form, _), value in zip(parts, values):
-        if form == "int":
+        if form in ("int", "0-d tensor"):
             first.append(value)
         elif _is_array(form, None) and value.dtype == bool:
             first.extend([slice(None)] * value.ndim)
@@ -171,6 +171,7 @@ def _assigned(array, positions, value):
 @given(keys(), st.sampled_from(["number", "same shape", "leading 1"]), st.sampled_from([CONTIGUOUS, *WRITABLE]))
 @example(TUPLE_INSIDE, "same shape", CONTIGUOUS)
 @example(((3,), [("int", 0)], True), "leading 1", CONTIGUOUS)
+@example(((2, 3), [("0-d tensor", 1), ("list", [0, 2])], False), "same shape", CONTIGUOUS)
 @example(((2, 3, 4), [("int", 0), ("slice", slice(None)), ("list", [0, 2])], False), "same shape", CONTIGUOUS)
 def test_index_assignment(case, form, layout):
     shape, parts, bare = case
@@ -198,6 +199,7 @@ def test_index_assignment(case, form, layout):
 @given(keys())
 @example(TUPLE_INSIDE)
 @example(((2, 3, 4), [("int", 0), ("slice", slice(None)), ("list", [0, 2])], False))
+@example(((2, 3), [("0-d tensor", 1), ("list", [0, 2])], False))
 def test_index_assignment_inside_the_graph(case):
     shape, parts, bare = case
     array = np.random.default_rng(0).standard_normal(shape)
