@@ -280,10 +280,11 @@ def check_compiled(fn, inputs, seed=0):
             np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-# These ops take a constant made from their input's values outside any op (log_softmax's shift by
-# the max, one_hot's table, where's scalar made a tensor): compile refuses them while tracing
-# rather than replay the traced call's values. Making those constants ops would lift this.
-UNCAPTURED = ("logsumexp", "log_softmax", "one_hot", "where scalar input")
+# These ops take a constant made from their input's values outside any op (one_hot's table,
+# where's scalar made a tensor): compile refuses them while tracing rather than replay the
+# traced call's values. log_softmax's and logsumexp's shift by the max tells the tracer how to
+# make it again; softmax is a primitive.
+UNCAPTURED = ("one_hot", "where scalar input")
 
 
 @pytest.mark.parametrize("fn, inputs, options", CASES)

@@ -194,6 +194,17 @@ class StepWriter:
         self.names.alias(array, self.names.fresh("mask"))
         self.lines.append(f"{self.names.known(array)} = {name}()")
 
+    def derived(self, array, make, args):
+        """A constant computed from values outside any op: computed again at this point of each call."""
+        unknown = [arg for arg in args if isinstance(arg, np.ndarray) and self.names.known(arg) is None]
+        if unknown:
+            raise CompileError(f"compile: the step computes {make.__name__.strip('_')} from an array it does not "
+                               f"know ({where()}); make it from a tensor an op of the step made")
+        name = self.names.known(make) or self.names.bind(make, make.__name__.strip("_"))
+        variable = self.names.fresh(name.rstrip("0123456789_"))
+        self.names.alias(array, variable)
+        self.lines.append(f"{variable} = {name}({', '.join(self.names.code(arg) for arg in args)})")
+
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
         its own update in training (BatchNorm counts the batches, outside any op)."""

@@ -72,6 +72,13 @@ class Tracer(Mode):
         self.writer.random(array, functools.partial(make, *args))
         return array
 
+    def derived(self, make, *args):
+        """``make(*args)``, a constant computed from values (softmax's shift), which the compiled
+        step computes again each call from the same arrays."""
+        array = make(*args)
+        self.writer.derived(array, make, args)
+        return array
+
     def written(self, nodes):
         optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}
         if not all(id(node) in optimized for node in nodes):
