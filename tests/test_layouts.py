@@ -1,12 +1,13 @@
 """The variants of check_op (layouts.py) are not hollow: each layout reaches minigrad as
 the view it makes, keeps the values, and a rule that is right only on C-contiguous arrays
-fails the layouts that break it."""
+fails the layouts that break it; where torch refuses an input, minigrad accepting it or
+letting numpy's error escape fails the check."""
 
 import numpy as np
 import pytest
 
 import minigrad as mg
-from helpers import check_op
+from helpers import check_op, requires_torch
 from layouts import CONTIGUOUS, LAYOUTS, variants_of
 
 
@@ -53,3 +54,20 @@ def test_a_rule_right_only_on_contiguous_arrays_fails_the_layouts(layout):
     check_op(fn, (3, 4), variant=CONTIGUOUS)
     with pytest.raises(AssertionError):
         check_op(fn, (3, 4), variant=layout)
+
+
+@requires_torch
+def test_where_torch_refuses_an_error_escaping_from_numpy_is_not_a_clear_refusal():
+    def fn(lib, x):
+        if lib is mg:
+            np.broadcast_shapes(x.shape, (3,))  # numpy's own error, not minigrad's
+        return x.expand(3)
+
+    with pytest.raises(AssertionError, match="torch raised"):
+        check_op(fn, (2,))
+
+
+@requires_torch
+def test_where_torch_refuses_minigrad_must_refuse_too():
+    with pytest.raises(pytest.fail.Exception, match="DID NOT RAISE"):
+        check_op(lambda lib, x: x.expand(3) if lib is not mg else x * 1.0, (2,))
