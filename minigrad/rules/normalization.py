@@ -61,7 +61,7 @@ def layer_norm(self, weight=None, bias=None, *, dims, eps):
         return last_dim_sum(array, dims) * inverse_count
 
     normed = self - mean(self)
-    rstd = (mean(normed * normed) + eps) ** -0.5
+    rstd = 1 / np.sqrt(mean(normed * normed) + eps)  # PyTorch's kernel: 1 / sqrt, not a power
     normed *= rstd  # the centred values, normalised in place
     result = normed.copy() if weight is None else normed * weight
     if bias is not None:
