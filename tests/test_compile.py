@@ -294,3 +294,27 @@ def test_every_op_case_compiled_gives_the_eager_values_and_gradients(fn, inputs,
             check_compiled(fn, inputs)
         return
     check_compiled(fn, inputs)
+
+
+def test_a_trace_in_one_thread_leaves_other_threads_eager():
+    import threading
+
+    model, _, step = training(lr=0.1)
+    compiled = mg.compile(step)
+    seen = []
+
+    def other_thread():  # while the main thread traces: ops here are not recorded into its step
+        seen.append(F.cross_entropy(lecture.MLP(27, generator=np.random.default_rng(1))(X[:32]), Y[:32]).item())
+
+    worker = threading.Thread(target=other_thread)
+    original = model.forward
+
+    def forward_with_a_thread(Xb):
+        worker.start()
+        worker.join()
+        return original(Xb)
+
+    model.forward = forward_with_a_thread
+    compiled(X[:32], Y[:32])
+    model.forward = original
+    assert len(seen) == 1 and "MLP" not in compiled.source and compiled.source.count("rules.batch_norm(") == 1
