@@ -127,7 +127,9 @@ class Releaser:
     __slots__ = ("stand_ins", "arrays")
 
     def __init__(self):
-        self.stand_ins = {}  # tensor -> its Released, until the walk releases the tensor itself
+        # id(tensor) -> its Released: by id, so that a tensor dies as soon as the walk has released it and the
+        # ops that took it (no two keys share an id: each tensor lived from before the walk until it began)
+        self.stand_ins = {}
         self.arrays = {}     # id(array) -> (array, its ReleasedArray): held, so that no other array takes the id
 
     def release(self, node):
@@ -140,9 +142,9 @@ class Releaser:
         for inp in node._inputs:
             # a stand-in for every tensor but a parameter, which the graph keeps as PyTorch's does
             if isinstance(inp, Node) and (inp._grad_fns is not None or not inp.requires_grad):
-                stand_in = stand_ins.get(inp)
+                stand_in = stand_ins.get(id(inp))
                 if stand_in is None:
-                    stand_in = stand_ins[inp] = _new(Released)
+                    stand_in = stand_ins[id(inp)] = _new(Released)
                     stand_in._ref = weakref.ref(inp)
                     if inp._grad_fns is None:  # not walked: kept as it is now (watchers keep its inputs)
                         stand_in._fields = _TAKE(inp)
@@ -157,15 +159,16 @@ class Releaser:
                 if name in params:
                     node._params = {name: self._setting(value) for name, value in params.items()}
                     break
-        own = stand_ins.get(node)
+        own = stand_ins.get(id(node))
         if own is not None:
             own._fields = _TAKE(node)
 
     def finish(self):
         """After a walk stopped by an error: the stand-ins of the tensors it did not reach
         keep what those tensors have now."""
-        for tensor, stand_in in self.stand_ins.items():
-            if not hasattr(stand_in, "_fields"):
+        for stand_in in self.stand_ins.values():
+            tensor = None if hasattr(stand_in, "_fields") else stand_in._ref()
+            if tensor is not None:
                 stand_in._fields = _TAKE(tensor)
 
     def _array(self, array):

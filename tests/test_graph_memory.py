@@ -151,3 +151,18 @@ def test_a_kept_loss_of_the_lecture_step_holds_a_few_kilobytes():
     # and about 250 KB through the lecture's 20 small ops; what stays is the graph's structure
     # (released.py: some 400 bytes an op, so that the graph can be drawn after backward)
     assert held < 32 * 1024, held
+
+
+def test_backward_frees_each_intermediate_as_the_walk_leaves_it():
+    """The lecture's peak memory: an output the walk has gone through is freed while the
+    walk goes on (its op's inputs hold stand-ins at once), not when it ends."""
+    with no_garbage_collector():
+        w = mg.randn(4, 3, requires_grad=True)
+        top = (w.tanh() * 2).exp()
+        loss = top.sum()
+        freed_before_w = []
+        w.register_hook(lambda grad: freed_before_w.append(intermediate() is None))  # w's gradient comes last
+        intermediate = weakref.ref(top)
+        del top
+        loss.backward()
+        assert freed_before_w == [True] and loss.inputs[0].op == "exp" and loss.inputs[0].tensor is None
