@@ -212,6 +212,11 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
         return HookHandle(self._hooks, hook)
 
     @property
+    def hooks(self):
+        """The functions registered with ``register_hook``, in the order backward calls them."""
+        return tuple(self._hooks or ())
+
+    @property
     def retains_grad(self):
         """True when ``retain_grad()`` was called on this intermediate tensor."""
         return self._retains_grad

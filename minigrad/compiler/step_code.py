@@ -142,6 +142,7 @@ class StepWriter:
         if outside:
             raise CompileError(f"compile: the step's loss depends on a {outside[0].op} made by ops outside the "
                                f"step; make it inside the step, or detach() it")
+        _refuse_gradient_watchers(order)
         writer = BackwardWriter(self.names, order)
         writer.rule_calls, writer.fast = self.rule_calls, True
         writer.lines.append(f"# backward of {self.names.of(root)}")
@@ -238,3 +239,16 @@ class StepWriter:
         namespace.update({name: make() for name, make in self.late.items()})
         exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
         return source, namespace["step"]
+
+
+def _refuse_gradient_watchers(order):
+    """A compiled step writes each gradient into a buffer and hands only the parameters'
+    to ``.grad``: a hook, or an intermediate's ``retain_grad()``, would silently see nothing."""
+    for node in order:
+        if node.hooks or (not node.is_leaf and node.retains_grad):
+            what = "a hook (register_hook)" if node.hooks else "retain_grad() (or mg.retain_grads())"
+            name = f" '{node.label}'" if node.label else ""
+            raise CompileError(f"compile: the step's graph has {what} on the tensor{name} of shape "
+                               f"{tuple(node.shape)} ({where()}), which a compiled step does not run yet: keep it in an "
+                               f"eager step, or read the gradients you need from mg.explain(loss)")
+
