@@ -59,6 +59,18 @@ def _comparison(ufunc):
     return compare
 
 
+def _bitwise(function, name):
+    """The operator ``name`` (``&``, ``|``, ``^``) and its reflection: logical on bool tensors,
+    bitwise on integer ones, refused on floats as PyTorch refuses them."""
+    def apply(a, b):
+        a, b = _array(a), _array(b)
+        if a.dtype.kind == "f" or b.dtype.kind == "f":
+            raise TypeError(f"{name}: needs bool or integer tensors, not {a.dtype} and {b.dtype}")
+        return leaf(function(a, b))
+
+    return (lambda self, other: apply(self, other)), (lambda self, other: apply(other, self))
+
+
 class MathMethods:
     """Element-wise math, mixed into Tensor."""
 
@@ -217,6 +229,10 @@ class MathMethods:
     def isfinite(self):
         """Element-wise: is the value neither infinite nor NaN?"""
         return leaf(np.isfinite(self.array))
+
+    __and__, __rand__ = _bitwise(np.bitwise_and, "bitwise_and")
+    __or__, __ror__ = _bitwise(np.bitwise_or, "bitwise_or")
+    __xor__, __rxor__ = _bitwise(np.bitwise_xor, "bitwise_xor")
 
     def __invert__(self):
         """``~x``: logical not of a bool tensor, bitwise not of an integer one."""

@@ -21,6 +21,13 @@ class ShapeMethods:
         """The tensor with its dimensions reversed."""
         return ops.permute(self, dims=tuple(range(self.array.ndim - 1, -1, -1)))
 
+    def t(self):
+        """``x.T`` for a tensor of at most two dims; PyTorch's ``t`` refuses more."""
+        if self.array.ndim > 2:
+            raise RuntimeError(f"t: expects a tensor of at most 2 dims, got {self.array.ndim} (shape {self.shape}); "
+                               f"use transpose(dim0, dim1) or permute")
+        return self.T
+
     def view(self, *shape):
         """The same data in a new shape (one dimension may be -1)."""
         return ops.view(self, shape=arguments.infer_shape(arguments.shape_argument(shape), self.array.size,

@@ -48,6 +48,8 @@ def read_only_step(optimizer):
     (lambda: data(4) @ data(3), ValueError, r"matmul: .*\(4,\) @ \(3,\)"),
     (lambda: mg.tensor(2.0) @ data(3), ValueError, r"matmul: .*at least one dimension.*\(\), \(3,\)"),
     (lambda: data(3) @ 2.0, TypeError, r"matmul: .*not scalars"),
+    (lambda: data(3) & mg.tensor([True, False, True]), TypeError, r"bitwise_and: needs bool or integer tensors, not float32 and bool"),
+    (lambda: data(2, 3, 4).t(), RuntimeError, r"t: expects a tensor of at most 2 dims, got 3 \(shape \(2, 3, 4\)\)"),
     (lambda: data(3, 4) + data(5), ValueError, r"add: .*broadcast.*\(3, 4\), \(5,\)"),
     (lambda: data(3, 4) - data(2, 4), ValueError, r"sub: .*broadcast.*\(3, 4\), \(2, 4\)"),
     (lambda: data(3, 4) * data(4, 3), ValueError, r"mul: .*broadcast.*\(3, 4\), \(4, 3\)"),

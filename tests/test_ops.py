@@ -146,6 +146,8 @@ SHAPES = [
     case("reshape", lambda lib, x: x.reshape(6, 2), (3, 4)),
     case("reshape function", lambda lib, x: lib.reshape(x, (-1,)), (3, 4)),
     case("transpose", lambda lib, x: x.transpose(0, 1), (3, 4)),
+    case("t", lambda lib, x: x.t(), (3, 4)),
+    case("t of a vector", lambda lib, x: x.t(), (3,)),
     case("transpose negative dims", lambda lib, x: x.transpose(-1, 0), (2, 3, 4)),
     case("permute", lambda lib, x: x.permute(2, 0, 1), (2, 3, 4)),
     case("permute tuple", lambda lib, x: x.permute((1, 2, 0)), (2, 3, 4)),

@@ -313,6 +313,9 @@ def test_logical_tests():
     assert mg.logical_and(x, mg.tensor([0, 1, 1, 1])).tolist() == [False, True, True, False]
     assert x.logical_or(mg.tensor([0, 0, 0, 1])).tolist() == [True, True, True, True]
     assert (~mg.tensor([True, False])).tolist() == [False, True]
+    a, b = mg.tensor([True, False, True]), mg.tensor([True, True, False])
+    assert ((a & b).tolist(), (a | b).tolist(), (a ^ b).tolist()) == ([True, False, False], [True] * 3, [False, True, True])
+    assert ((True & a).tolist(), (mg.tensor([6, 3]) | 8).tolist()) == ([True, False, True], [14, 11])
 
 
 def test_half_and_contiguous():
