@@ -12,33 +12,24 @@ the same machine state; prints the median microseconds (CPU time of this process
 and minigrad's ratio to PyTorch. Their first losses are checked to agree.
 """
 
-import argparse
-import os
 import statistics
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import bench_common
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser = bench_common.parser(__doc__)
 parser.add_argument("--rounds", type=int, default=15, help="alternating rounds (default 15)")
 parser.add_argument("--steps", type=int, default=10, help="steps per round and library (default 10)")
 parser.add_argument("--dropout", type=float, default=0.2, help="the model's dropout (default 0.2, the lecture's)")
-parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
-args = parser.parse_args()
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = str(args.threads)
+bench_common.add_threads(parser)
+args = bench_common.parse_args(parser)
 
-sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+bench_common.import_from("examples")
 import gpt_lecture  # noqa: E402
 
 import minigrad  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(args.threads)
-except ImportError:
-    torch = None
+torch = bench_common.import_torch(args.threads)
 
 
 def contender(lib, text):

@@ -11,33 +11,24 @@ turns, --steps steps at a time, for --rounds rounds; prints the median CPU micro
 step and minigrad's ratio to PyTorch, after checking that their first losses agree.
 """
 
-import argparse
-import os
 import statistics
-import sys
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import bench_common
 
-parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+parser = bench_common.parser(__doc__)
 parser.add_argument("--rounds", type=int, default=7, help="alternating rounds per model (default 7)")
 parser.add_argument("--steps", type=int, default=10, help="steps per round and library (default 10)")
-parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+bench_common.add_threads(parser)
 parser.add_argument("--only", choices=["bigram", "mlp", "rnn", "gru", "bow", "transformer"], help="one model only")
-args = parser.parse_args()
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = str(args.threads)
+args = bench_common.parse_args(parser)
 
-sys.path.insert(0, os.path.join(HERE, "..", "tests"))
+bench_common.import_from("tests")
 from makemore_repo_code import MODEL_TYPES, Config, models  # noqa: E402
 
 import minigrad  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(args.threads)
-except ImportError:
-    torch = None
+torch = bench_common.import_torch(args.threads)
 
 CONFIG = dict(vocab_size=27, block_size=16, n_layer=4, n_embd=64, n_embd2=64, n_head=4)
 

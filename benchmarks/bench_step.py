@@ -12,12 +12,13 @@ to agree over the first steps. Prints the median microseconds per step and the r
 and, for every contender, the memory a step's arrays take at their peak (tracemalloc).
 """
 
-import argparse
 import os
 import statistics
 import sys
 import time
 import tracemalloc
+
+import bench_common
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 # makemore's names.txt, shipped with the example
@@ -25,35 +26,29 @@ DEFAULT_DATA = os.path.join(HERE, "..", "examples", "data", "names.txt")
 
 
 def parse_args():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = bench_common.parser(__doc__)
     parser.add_argument("--data", default=DEFAULT_DATA, help="names file (default: examples/data/names.txt)")
     parser.add_argument("--batch", type=int, default=32, help="batch size (default 32)")
     parser.add_argument("--hidden", type=int, default=200, help="hidden layer size (default 200)")
-    parser.add_argument("--threads", type=int, default=1, help="BLAS and torch threads (default 1)")
+    bench_common.add_threads(parser)
     parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds (default 15)")
     parser.add_argument("--steps", type=int, default=0,
                         help="steps per round and contender (default: about 0.1 s of the floor's work)")
-    return parser.parse_args()
+    return bench_common.parse_args(parser)
 
 
 args = parse_args()
-for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
-    os.environ[variable] = str(args.threads)
 
 import numpy as np  # noqa: E402  (after the thread settings)
 
-sys.path.insert(0, os.path.join(HERE, "..", "examples"))
+bench_common.import_from("examples")
 import lecture  # noqa: E402
 import makemore_data  # noqa: E402
 
 import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 
-try:
-    import torch
-    torch.set_num_threads(args.threads)
-except ImportError:
-    torch = None
+torch = bench_common.import_torch(args.threads)
 
 
 def minigrad_contender(model, params, step_fn):

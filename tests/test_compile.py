@@ -22,19 +22,35 @@ DATA = np.random.default_rng(5)
 X, Y = DATA.integers(0, 27, (2000, 3)), DATA.integers(0, 27, 2000)
 
 
-def training(optimizer_class=mg.optim.SGD, **settings):
-    """A lecture MLP (the same one every time), its optimizer and its step, as written for eager mode."""
-    model = lecture.MLP(27, generator=np.random.default_rng(0))
-    optimizer = optimizer_class(model.parameters(), **settings)
-
+def training_step(optimizer, loss_of):
+    """The step as written for eager mode: zero the gradients, the batch's loss, backward, step."""
     def step(Xb, Yb):
         optimizer.zero_grad()
-        loss = F.cross_entropy(model(Xb), Yb)
+        loss = loss_of(Xb, Yb)
         loss.backward()
         optimizer.step()
         return loss
 
-    return model, optimizer, step
+    return step
+
+
+def assert_trains_as_eager(eager_step, compiled, seed, before_step=lambda i: None, as_input=lambda a: a):
+    """500 steps on the same random batches: the compiled step's loss is the eager one's each time.
+    ``before_step(i)`` runs before step ``i``; ``as_input`` turns a batch's arrays into the inputs."""
+    rng = np.random.default_rng(seed)
+    for i in range(500):
+        ix = rng.integers(0, len(X), 32)
+        before_step(i)
+        Xb, Yb = as_input(X[ix]), as_input(Y[ix])
+        expected = eager_step(Xb, Yb).item()
+        assert compiled(Xb, Yb).item() == pytest.approx(expected, rel=1e-5), i
+
+
+def training(optimizer_class=mg.optim.SGD, **settings):
+    """A lecture MLP (the same one every time), its optimizer and its step, as written for eager mode."""
+    model = lecture.MLP(27, generator=np.random.default_rng(0))
+    optimizer = optimizer_class(model.parameters(), **settings)
+    return model, optimizer, training_step(optimizer, lambda Xb, Yb: F.cross_entropy(model(Xb), Yb))
 
 
 def assert_same_state(eager, compiled):
@@ -51,13 +67,12 @@ def test_the_compiled_mlp_step_trains_as_the_eager_one_for_500_steps(optimizer_c
     eager_model, eager_optimizer, eager_step = training(optimizer_class, lr=lr)
     model, optimizer, step = training(optimizer_class, lr=lr)
     compiled = mg.compile(step)
-    rng = np.random.default_rng(1)
-    for i in range(500):
-        ix = rng.integers(0, len(X), 32)
+
+    def decay_lr(i):  # the new lr is read by the compiled step when it runs
         for opt in (eager_optimizer, optimizer):
-            opt.lr = lr if i < 250 else lr / 10  # read by the compiled step when it runs
-        expected, loss = eager_step(X[ix], Y[ix]).item(), compiled(X[ix], Y[ix]).item()
-        assert loss == pytest.approx(expected, rel=1e-5), i
+            opt.lr = lr if i < 250 else lr / 10
+
+    assert_trains_as_eager(eager_step, compiled, seed=1, before_step=decay_lr)
     assert compiled.traces == 1
     assert_same_state(eager_model, model)
     for p, q in zip(eager_model.parameters(), model.parameters()):  # Adam's step count and moments
@@ -72,25 +87,13 @@ def dropout_training():
                           nn.Dropout(0.2, generator=mg.Generator().manual_seed(7)), nn.Tanh(),
                           nn.Linear(64, 27, generator=rng))
     optimizer = mg.optim.AdamW(model.parameters(), lr=0.01)
-
-    def step(Xb, Yb):
-        optimizer.zero_grad()
-        loss = F.cross_entropy(model(Xb), Yb)
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return model, step
+    return model, training_step(optimizer, lambda Xb, Yb: F.cross_entropy(model(Xb), Yb))
 
 
 def test_dropout_draws_the_same_masks_from_the_same_streams_compiled_and_eager_for_500_steps():
     (eager_model, eager_step), (model, step) = dropout_training(), dropout_training()
     compiled = mg.compile(step)
-    rng = np.random.default_rng(3)
-    for i in range(500):
-        ix = rng.integers(0, len(X), 32)
-        Xb, Yb = mg.tensor(X[ix]), mg.tensor(Y[ix])
-        assert compiled(Xb, Yb).item() == pytest.approx(eager_step(Xb, Yb).item(), rel=1e-5), i
+    assert_trains_as_eager(eager_step, compiled, seed=3, as_input=mg.tensor)
     assert compiled.traces == 1 and "mask1 = draw_mask()" in compiled.source
     assert_same_state(eager_model, model)
 
@@ -99,24 +102,14 @@ def chunked_training():
     """The lecture's chunked graph (every intermediate labelled) trained with SGD."""
     params = lecture.lecture_parameters(lecture.MLP(27, generator=np.random.default_rng(0)))
     optimizer = mg.optim.SGD(params.values(), lr=0.1)
-
-    def step(Xb, Yb):
-        optimizer.zero_grad()
-        loss = lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"]
-        loss.backward()
-        optimizer.step()
-        return loss
-
-    return params, step
+    return params, training_step(optimizer,
+                                 lambda Xb, Yb: lecture.chunked_forward(params, Xb, Yb, retain=False)["loss"])
 
 
 def test_the_compiled_chunked_lecture_graph_trains_as_the_eager_one_for_500_steps():
     (eager_params, eager_step), (params, step) = chunked_training(), chunked_training()
     compiled = mg.compile(step)
-    rng = np.random.default_rng(2)
-    for i in range(500):
-        ix = rng.integers(0, len(X), 32)
-        assert compiled(X[ix], Y[ix]).item() == pytest.approx(eager_step(X[ix], Y[ix]).item(), rel=1e-5), i
+    assert_trains_as_eager(eager_step, compiled, seed=2)
     for name in params:
         np.testing.assert_allclose(params[name].numpy(), eager_params[name].numpy(), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(params[name].grad.numpy(), eager_params[name].grad.numpy(), rtol=1e-5, atol=1e-6)
