@@ -20,7 +20,7 @@ from .state import tracer
 from .tensor_device import DeviceMethods
 from .tensor_indexing import IndexingMethods
 from .tensor_inplace import InplaceMethods
-from .tensor_math import MathMethods, floating
+from .tensor_math import MathMethods, floating, traced_constant
 from .tensor_reductions import ReductionMethods
 from .tensor_shape import ShapeMethods
 
@@ -349,6 +349,10 @@ def _integer_number(value, dtype, exponent):
     return value if limits.min <= value <= limits.max else np.array(value, np.int64).astype(dtype).item()
 
 
+def _as_type(array, dtype):
+    return array.astype(dtype)
+
+
 def _promote(a, b):
     """Integer (or bool) tensors meeting floating ones become floats of that dtype, as
     in PyTorch (numpy would make int64 with float32 into float64). A 0-d tensor meeting
@@ -357,9 +361,9 @@ def _promote(a, b):
     tensor stays float32; the scalar's gradient flows back through the cast."""
     a_kind, b_kind = a.array.dtype.kind, b.array.dtype.kind
     if a_kind in "iub" and b_kind == "f":
-        a = Tensor(a.array.astype(b.array.dtype))
+        a = traced_constant(_as_type, a, b.array.dtype)
     elif b_kind in "iub" and a_kind == "f":
-        b = Tensor(b.array.astype(a.array.dtype))
+        b = traced_constant(_as_type, b, a.array.dtype)
     elif _KIND_OF[a_kind] == _KIND_OF[b_kind] and (a.array.ndim == 0) != (b.array.ndim == 0):
         if a.array.ndim == 0:
             a = ops.cast(a, dtype=b.array.dtype)

@@ -11,8 +11,9 @@ import numpy as np
 
 from .dtypes import as_array, float16, get_default_dtype
 from .engine import Node, leaf, ops
+from .state import tracer
 
-__all__ = ["MathMethods", "floating"]
+__all__ = ["MathMethods", "floating", "traced_constant"]
 
 
 def floating(tensor):
@@ -51,10 +52,20 @@ def _operand(value):
     return leaf(as_array(value))
 
 
+def traced_constant(make, *args):
+    """``make`` of ``args`` (a tensor's array in its place), a tensor outside the graph (a
+    mask, a shift); while mg.compile traces a step, one that the compiled step computes again
+    from the same tensors on every call."""
+    recorder = tracer()
+    if recorder is not None:
+        return leaf(recorder.derived(make, *args))
+    return leaf(make(*[arg.array if isinstance(arg, Node) else arg for arg in args]))
+
+
 def _comparison(ufunc):
     """A comparison operator: a bool tensor of ``ufunc`` on the two operands, no graph."""
     def compare(self, other):
-        return self._binary(other, lambda a, b: leaf(ufunc(a.array, b.array if isinstance(b, Node) else b)))
+        return self._binary(other, lambda a, b: traced_constant(ufunc, a, b))
 
     return compare
 
@@ -63,10 +74,10 @@ def _bitwise(function, name):
     """The operator ``name`` (``&``, ``|``, ``^``) and its reflection: logical on bool tensors,
     bitwise on integer ones, refused on floats as PyTorch refuses them."""
     def apply(a, b):
-        a, b = _array(a), _array(b)
-        if a.dtype.kind == "f" or b.dtype.kind == "f":
-            raise TypeError(f"{name}: needs bool or integer tensors, not {a.dtype} and {b.dtype}")
-        return leaf(function(a, b))
+        left, right = _array(a), _array(b)
+        if left.dtype.kind == "f" or right.dtype.kind == "f":
+            raise TypeError(f"{name}: needs bool or integer tensors, not {left.dtype} and {right.dtype}")
+        return traced_constant(function, a, b)
 
     return (lambda self, other: apply(self, other)), (lambda self, other: apply(other, self))
 
@@ -236,11 +247,11 @@ class MathMethods:
 
     def __invert__(self):
         """``~x``: logical not of a bool tensor, bitwise not of an integer one."""
-        return leaf(np.invert(self.array))
+        return traced_constant(np.invert, self)
 
     def logical_not(self):
         """Element-wise: is the value zero (False)?"""
-        return leaf(np.logical_not(self.array))
+        return traced_constant(np.logical_not, self)
 
     def logical_and(self, other):
         """Element-wise: are both values non-zero?"""

@@ -8,7 +8,7 @@ import numpy as np
 from . import arguments, selection
 from .dtypes import get_default_dtype
 from .engine import Node, leaf, ops
-from .state import tracer
+from .tensor_math import traced_constant
 
 __all__ = ["ReductionMethods", "ValuesIndices"]
 
@@ -182,7 +182,7 @@ class ReductionMethods:
         unless it is infinite (inf - inf is nan): then it is 0, as in torch; over no elements
         the max is -inf (so the shift is 0, and logsumexp -inf, as in torch)."""
         source = self._floating()
-        shift = _constant(_finite_max_along, source.array, dims)
+        shift = traced_constant(_finite_max_along, source, dims)
         return source - shift, shift
 
 
@@ -196,10 +196,3 @@ def _finite_max_along(array, dims):
     over no elements (a shift that cancels out)."""
     maxes = np.max(array, axis=dims, keepdims=True, initial=-np.inf)
     return np.where(np.isinf(maxes), 0, maxes)
-
-
-def _constant(make, *args):
-    """``make(*args)``, an array computed from values, as a tensor outside the graph; while
-    mg.compile traces a step, one that the compiled step computes again on every call."""
-    recorder = tracer()
-    return leaf(make(*args) if recorder is None else recorder.derived(make, *args))

@@ -103,7 +103,7 @@ class BackwardWriter:
         fields = self.fields(node)
         template = TEMPLATES.get(node.op)
         if template is not None and (template.applies is None or template.applies(fields)):
-            self.lines.append(f"# {fields['result']} = {template.code(None, fields)}")
+            self.lines.append(f"# {fields['result']} = {template.comment(fields)}")
             for part, inp in enumerate(node.inputs):
                 if isinstance(inp, Tensor) and inp.requires_grad:
                     self.add(inp, template.code(part, fields), template.shape_of(part), node, fields)

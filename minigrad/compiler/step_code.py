@@ -19,6 +19,8 @@ from ..debug import _describe_origin, _user_frame
 from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
 from ..rules.helpers import scatter_rows, warnings_back, warnings_off
+from ..rules.linear_helpers import linear_backward_weight, linear_product
+from ..rules.normalization import last_dim_max, last_dim_sum, softmax_backward
 from ..tensor import Tensor
 from .backward_code import BackwardWriter, graph_order
 from .naming import Names
@@ -103,8 +105,8 @@ class StepWriter:
             elif self.inside(value):
                 raise CompileError(
                     f"compile: an op of the step ({where()}) takes a tensor of shape {value.shape} that the step "
-                    f"made outside the ops compile records (a comparison such as x > 0, a dropout mask, "
-                    f"mg.tensor() of values): its values would be the traced call's on every call. Make it outside "
+                    f"made outside the ops compile records (mg.tensor() of values, a tensor of a numpy "
+                    f"array computed in the step): its values would be the traced call's on every call. Make it outside "
                     f"the step and pass it in")
             else:
                 hint = self.hints.get(id(value))
@@ -120,12 +122,13 @@ class StepWriter:
         self.made_ids.add(id(out))
         self.kept.append(out)  # held, so that no other tensor takes its id while tracing
         writer = BackwardWriter(self.names, [])
+        writer.fast = True
         self.names.later(out)
         fields = writer.fields(out)
         self.names.alias(out.array, fields["result"])
         template = TEMPLATES.get(out.op)
         if template is not None and (template.applies is None or template.applies(fields)):
-            self.lines.append(f"{fields['result']} = {template.code(None, fields)}")
+            self.lines.append(template.statements(fields))
         elif out.requires_grad:
             grad_fns = f"grad_fns_{fields['result']}"
             self.rule_calls[id(out)] = grad_fns
@@ -196,7 +199,11 @@ class StepWriter:
         self.lines.append(f"{self.names.known(array)} = {name}()")
 
     def derived(self, array, make, args):
-        """A constant computed from values outside any op: computed again at this point of each call."""
+        """A constant computed from values outside any op: computed again at this point of each call
+        (a tensor made before the step read at run time, as an op's input is)."""
+        for arg in args:
+            if isinstance(arg, Tensor):
+                self._operand(arg)
         unknown = [arg for arg in args if isinstance(arg, np.ndarray) and self.names.known(arg) is None]
         if unknown:
             raise CompileError(f"compile: the step computes {make.__name__.strip('_')} from an array it does not "
@@ -230,7 +237,9 @@ class StepWriter:
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
         namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
                      "store_grad": store_grad, "scatter_rows": scatter_rows, "warnings_off": warnings_off,
-                     "warnings_back": warnings_back, "mark_written": mark_written}
+                     "warnings_back": warnings_back, "mark_written": mark_written, "last_dim_max": last_dim_max,
+                     "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
+                     "linear_product": linear_product, "linear_backward_weight": linear_backward_weight}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value

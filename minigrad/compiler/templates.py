@@ -11,7 +11,10 @@ gradient added at ``{index}`` into zeros: getitem's, as it reads). ``shapes`` sa
 what shape its gradient has: "result" (the broadcast result's, as a rule's; the generated
 code sums it back as the engine's ``reduce_to_shape`` does), "input" (the input's) or
 "spread" (one that numpy broadcasts over the input's shape: a reduction's upstream
-gradient). ``applies`` restricts a template to the cases it covers.
+gradient). ``applies`` restricts a template to the cases it covers; a template whose
+forward takes more than one statement (softmax's, layer_norm's: ``fields.fast`` only) writes
+its own assignments, ``{result}`` and the arrays its gradients read (``{result}_normed``),
+and ``summary`` is the op as its comment in the backward reads.
 
 A rule with no template (or outside ``applies``) is called itself by the generated code,
 with a note saying so.
@@ -50,11 +53,24 @@ class Template:
     grads: tuple
     shapes: Union[str, tuple] = "result"
     applies: Optional[Callable] = None
+    summary: Optional[str] = None
 
     def code(self, part, fields):
         """The forward's code (``part`` None) or the gradient of input number ``part``."""
+        if part is not None and callable(self.grads):  # one function for any number of inputs (cat)
+            return self.grads(fields, part)
         template = self.forward if part is None else self.grads[part]
         return template(fields) if callable(template) else template.format_map(fields)
+
+    def statements(self, fields):
+        """The forward as lines of code that assign the result."""
+        code = self.code(None, fields)
+        return code if "\n" in code else f"{fields['result']} = {code}"
+
+    def comment(self, fields):
+        """The forward in one line, for the backward's comment."""
+        return (self.summary or self.forward).format_map(fields) if self.summary or not callable(self.forward) \
+            else self.forward(fields).split("\n")[-1]
 
     def shape_of(self, part):
         return self.shapes if isinstance(self.shapes, str) else self.shapes[part]
@@ -132,6 +148,86 @@ def _matrices(*names):
     return lambda f: all(f.ndim(name) == 2 for name in names)
 
 
+def _stacks(f):
+    """Applies to a product of matrices, or of stacks of matrices with the same batch dims."""
+    shapes = f.value("self_shape"), f.value("other_shape")
+    return all(len(shape) >= 2 for shape in shapes) and shapes[0][:-2] == shapes[1][:-2]
+
+
+def _swapped(name):
+    return lambda f: ("{%s}.T" if f.ndim(name) == 2 else "{%s}.swapaxes(-1, -2)") % name
+
+
+def _matmul_grads():
+    return (lambda f: ("{grad} @ " + _swapped("other")(f)).format_map(f),
+            lambda f: (_swapped("self")(f) + " @ {grad}").format_map(f))
+
+
+def _rows_or_fast(f):
+    """The linear layer on a matrix, or (compiled) on a batch of them, through the rule's helpers."""
+    return f.ndim("weight") == 2 and (f.ndim("self") == 2 or f.fast and f.ndim("self") > 2)
+
+
+def _linear_rows(f):
+    if f.ndim("self") == 2:
+        return _linear_forward(f)
+    return "linear_product({self}, {weight})".format_map(f) + (" + {bias}".format_map(f) if "bias" in f else "")
+
+
+def _linear_weight_grad(f):
+    return ("{grad}.T @ {self}" if f.ndim("self") == 2 else "linear_backward_weight({grad}, {self})").format_map(f)
+
+
+def _last(f, name="dim"):
+    return repr(f.value(name))
+
+
+def _softmax_forward(f):
+    # the rule's steps: the shift by the max and the sum along the last dim as its helpers take them
+    return (f"{f['result']} = np.exp({f['self']} - last_dim_max({f['self']}, {_last(f)}))\n"
+            f"{f['result']} /= last_dim_sum({f['result']}, {_last(f)})")
+
+
+def _softmax_grad(f):
+    if f.fast:
+        return f"softmax_backward({f['grad']}, {f['result']}, {_last(f)})"
+    return "{result} * ({grad} - ({grad} * {result}).sum({dim}, keepdims=True))".format_map(f)
+
+
+def _layer_norm_forward(f):
+    # the rule's: normed = (self - mean) * rstd, kept for the gradients, then weight and bias
+    dims, mean = _last(f, "dims"), f"* {_inverse_count(f)}"
+    r = f["result"]
+    return (f"{r}_normed = {f['self']} - last_dim_sum({f['self']}, {dims}) {mean}\n"
+            f"{r}_rstd = 1 / np.sqrt(last_dim_sum({r}_normed * {r}_normed, {dims}) {mean} + {f['eps']})\n"
+            f"{r}_normed *= {r}_rstd\n"
+            f"{r} = {r}_normed * {f['weight']}\n{r} += {f['bias']}")
+
+
+def _inverse_count(f):
+    return f"(1 / {int(np.prod([f.value('self_shape')[d] for d in f.value('dims')]))})"
+
+
+def _layer_norm_self_grad(f):
+    # rstd * (scaled - mean(scaled) - normed * mean(scaled * normed)), scaled = grad * weight
+    dims, count, r = _last(f, "dims"), _inverse_count(f), f["result"]
+    scaled = f"{r}_scaled"
+    return (f"(({scaled} := {f['grad']} * {f['weight']}) - last_dim_sum({scaled}, {dims}) * {count} "
+            f"- {r}_normed * (last_dim_sum({scaled} * {r}_normed, {dims}) * {count})) * {r}_rstd")
+
+
+def _cat_forward(f):
+    count = sum(1 for key in f if key.startswith("input") and not key.endswith("_shape"))
+    return f"np.concatenate([{', '.join(f[f'input{i}'] for i in range(count))}], axis={f['dim']})"
+
+
+def _cat_grad(f, part):
+    dim = f.value("dim")
+    start = sum(f.value(f"input{i}_shape")[dim] for i in range(part))
+    stop = start + f.value(f"input{part}_shape")[dim]
+    return f"{f['grad']}[{':, ' * dim}{start}:{stop}]"
+
+
 TEMPLATES = {
     "add": Template("{self} + {other}", ("{grad}", "{grad}")),
     "sub": Template("{self} - {other}", ("{grad}", "-{grad}")),
@@ -158,8 +254,15 @@ TEMPLATES = {
     "permute": _unary(_permute, _permute_grad, "input"),
     "expand": _unary("np.broadcast_to({self}, {shape})", "{grad}"),
     "getitem": _unary("{self}[{index}]", _getitem_grad, "input"),
-    "matmul": Template("{self} @ {other}", ("{grad} @ {other}.T", "{self}.T @ {grad}"), "input",
-                       applies=_matrices("self", "other")),
-    "linear": Template(_linear_forward, ("{grad} @ {weight}", "{grad}.T @ {self}", "{grad}"),
-                       ("input", "input", "result"), applies=_matrices("self", "weight")),
+    "matmul": Template("{self} @ {other}", _matmul_grads(), "input", applies=_stacks),
+    "linear": Template(_linear_rows, ("{grad} @ {weight}", _linear_weight_grad, "{grad}"),
+                       ("input", "input", "result"), applies=_rows_or_fast),
+    "where": Template("np.where({condition}, {self}, {other})",
+                      (None, "np.where({condition}, {grad}, 0)", "np.where({condition}, 0, {grad})")),
+    "softmax": Template(_softmax_forward, (_softmax_grad,), "input", summary="softmax({self}, dim={dim})",
+                        applies=lambda f: f.ndim("self") > 0 and f.value("dim") == (f.ndim("self") - 1,)),
+    "layer_norm": Template(_layer_norm_forward, (_layer_norm_self_grad, "{grad} * {result}_normed", "{grad}"),
+                           ("input", "result", "result"), summary="layer_norm({self}, {weight}, {bias})",
+                           applies=lambda f: f.fast and "bias" in f and all(f.value("self_shape"))),
+    "cat": Template(_cat_forward, _cat_grad, "input"),
 }

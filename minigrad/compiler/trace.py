@@ -10,6 +10,7 @@ or refused with a ``CompileError`` naming the line of ``fn`` and saying how to m
 import functools
 
 from ..state import Mode
+from ..tensor import Tensor
 from .step_code import CompileError, where
 
 __all__ = ["Tracer"]
@@ -73,9 +74,10 @@ class Tracer(Mode):
         return array
 
     def derived(self, make, *args):
-        """``make(*args)``, a constant computed from values (softmax's shift), which the compiled
-        step computes again each call from the same arrays."""
-        array = make(*args)
+        """``make`` of ``args`` (a tensor's array in its place), a constant computed from values
+        (log_softmax's shift, a comparison's mask), which the compiled step computes again each
+        call from the same tensors."""
+        array = make(*[arg.array if isinstance(arg, Tensor) else arg for arg in args])
         self.writer.derived(array, make, args)
         return array
 
