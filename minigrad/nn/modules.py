@@ -190,9 +190,14 @@ class Module:
         reset_gradients(self.parameters(), set_to_none)
 
     def train(self, mode=True):
-        """Set training mode (batch statistics in BatchNorm) here and below; returns self."""
-        for module in self.modules():
-            object.__setattr__(module, "training", mode)
+        """Set training mode (batch statistics in BatchNorm) here, then in each submodule
+        through its own ``train`` (as PyTorch, so an override sees the call); returns self.
+        A plain loop over the attributes: the lecture's estimate_loss switches the whole
+        model twice per evaluation (docs/performance.md, "Module.train")."""
+        object.__setattr__(self, "training", mode)
+        for value in self.__dict__.values():
+            if isinstance(value, Module):
+                value.train(mode)
         return self
 
     def eval(self):

@@ -5,6 +5,7 @@ Along the last dim, their sums and maxima go through ``last_dim_sum`` and ``last
 
 import numpy as np
 
+from .constants import filled
 from .helpers import quiet, row_max
 
 __all__ = ["softmax", "layer_norm"]  # softmax_backward and the sums are helpers, not ops
@@ -20,7 +21,7 @@ def last_dim_sum(array, dims):
     along a short last axis."""
     if not _along_last(array, dims) or array.dtype.kind != "f":
         return np.add.reduce(array, axis=dims, keepdims=True)
-    rows = array.reshape(-1, array.shape[-1]) @ np.ones((array.shape[-1], 1), array.dtype)
+    rows = array.reshape(-1, array.shape[-1]) @ filled((array.shape[-1], 1), array.dtype, 1)
     return rows.reshape(array.shape[:-1] + (1,))
 
 
