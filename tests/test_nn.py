@@ -94,6 +94,16 @@ def test_train_and_eval_reach_every_submodule():
     assert not net.encoder[1].training
 
 
+
+def test_train_and_eval_call_a_submodules_own_train():
+    class Frozen(nn.Linear):  # as PyTorch, a submodule's override of train() is called
+        def train(self, mode=True):
+            return super().train(False)
+
+    net = nn.Sequential(nn.Sequential(Frozen(2, 2)), nn.Tanh())
+    net.train()
+    assert [m.training for m in net.modules()] == [True, True, False, True]
+
 def test_eval_changes_what_batchnorm_computes():
     bn = nn.BatchNorm1d(3, dtype=F64)
     x = mg.tensor(np.random.default_rng(0).normal(5.0, 2.0, (8, 3)))
