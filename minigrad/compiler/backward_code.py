@@ -14,6 +14,8 @@ from collections import Counter
 
 from .. import rules
 from ..tensor import Tensor
+from .buffered import SAME, into_fields
+from .fused import into_entry
 from .templates import SCATTER, TEMPLATES, Fields
 
 __all__ = ["graph_order", "input_names", "BackwardWriter"]
@@ -79,6 +81,8 @@ class BackwardWriter:
         self.received = Counter()
         self.rule_calls = {}  # id of a node -> the name of the gradient functions its forward's rule call gave
         self.fast = False  # code to run (mg.compile) rather than to read (explain): Fields.fast
+        self.buffers = None  # mg.compile's buffered.Buffers: gradients written into arrays kept between calls
+        self.fused = set()  # ids of the nodes with no template whose forward was written by fused.py
 
     def fields(self, node):
         """The code filling ``node``'s template: inputs, result, gradient, settings."""
@@ -101,12 +105,20 @@ class BackwardWriter:
     def write(self, node):
         """The lines of ``node``'s op: a comment, then each input's gradient."""
         fields = self.fields(node)
+        if id(node) in self.fused:
+            entry = into_entry(node.op)
+            self.lines.append(f"# {fields['result']} = {entry.summary.format_map(fields)}")
+            for part, inp in enumerate(node.inputs):
+                if isinstance(inp, Tensor) and inp.requires_grad:
+                    self.add(inp, fields["grad"], entry.shape_of(part), node, fields, self._into(node, part, fields))
+            return
         template = TEMPLATES.get(node.op)
         if template is not None and (template.applies is None or template.applies(fields)):
             self.lines.append(f"# {fields['result']} = {template.comment(fields)}")
             for part, inp in enumerate(node.inputs):
                 if isinstance(inp, Tensor) and inp.requires_grad:
-                    self.add(inp, template.code(part, fields), template.shape_of(part), node, fields)
+                    self.add(inp, template.code(part, fields), template.shape_of(part), node, fields,
+                             self._into(node, part, fields))
             return
         self.write_rule_call(node, fields)
 
@@ -135,14 +147,31 @@ class BackwardWriter:
                     expr = f"reduce_to_shape({expr}, {tuple(inp.shape)!r}, {node.op!r})"
                 self.add(inp, expr, "input", node, fields)
 
-    def add(self, inp, expr, shape, node, fields):
+    def _into(self, node, part, fields):
+        """The statement writing input ``part``'s gradient into a buffer, as a function of the
+        buffer's name (buffered.INTO), or None."""
+        entry = into_entry(node.op)
+        if self.buffers is None or entry is None or (entry.applies is not None and not entry.applies(fields)) \
+                or node.inputs[part].array.dtype != node.array.dtype:
+            return None
+        if entry.code(part, into_fields(fields, "")) is None:
+            return None
+        return lambda out: entry.code(part, into_fields(fields, out))
+
+    def add(self, inp, expr, shape, node, fields, into=None):
         """Hand ``inp`` the gradient ``expr``, whose shape is ``shape``: "result" (``node``'s,
         summed back to ``inp``'s where it was broadcast), "input" (``inp``'s) or "spread" (one
-        that numpy broadcasts over ``inp``'s shape: a reduction's upstream gradient)."""
+        that numpy broadcasts over ``inp``'s shape: a reduction's upstream gradient). ``into``:
+        the gradient written into a buffer instead (mg.compile)."""
         target, name = tuple(inp.shape), self.names.grad(inp)
         first = self.received[id(inp)] == 0
         self.received[id(inp)] += 1
         more = self.uses[id(inp)] > self.received[id(inp)]
+        if self.buffers is not None and first and more and into is None and not _is_name(expr) and shape != "spread":
+            into = lambda out: f"np.copyto({out}, {expr})"  # noqa: E731 (a rule's result, added into later)
+        if self.buffers is not None and expr != SCATTER and inp.array.dtype == node.array.dtype and \
+                (into is not None or shape == "spread" or _is_name(expr)):
+            return self.add_into(inp, expr, shape, node, into, first, more)
         if expr == SCATTER:
             if first:
                 self.lines.append(f"{name} = np.zeros_like({self.names.of(inp)})")
@@ -151,8 +180,41 @@ class BackwardWriter:
         if shape == "result" and tuple(node.shape) != target:
             expr = (expr if _is_name(expr) else f"({expr})") + _reduction(tuple(node.shape), target)
         if not first:
-            self.lines.append(f"{name} += {expr}")
+            self.lines.append(f"{name} += {expr}" if self.buffers is None else self.buffers.accumulate(name, expr))
         elif shape == "spread":
             self.lines.append(f"{name} = np.ones_like({self.names.of(inp)}) * {expr}")
         else:
             self.lines.append(f"{name} = {expr}.copy()" if _is_name(expr) and more else f"{name} = {expr}")
+
+    def add_into(self, inp, expr, shape, node, into, first, more):
+        """``add``, the gradient written into buffers: its input's own when it is the first
+        and has the input's shape, else a scratch array, summed or added from there."""
+        buffers, name, target, dtype = self.buffers, self.names.grad(inp), tuple(inp.shape), inp.array.dtype
+        if shape == "spread":  # broadcast over the input: copied into its buffer, or added
+            self.lines.append(f"np.copyto({buffers.add(name, target, dtype)}, {expr})" if first else
+                              buffers.accumulate(name, expr))
+            return
+        reduce = shape == "result" and tuple(node.shape) != target
+        statement = None if into is None else into(name)
+        if statement is None or statement == SAME:  # the upstream gradient itself (a name)
+            source = expr
+            if not reduce and first:
+                self.lines.append(f"np.copyto({buffers.add(name, target, dtype)}, {expr})" if more else
+                                  f"{name} = {expr}")
+                return
+        elif first and not reduce:
+            buffers.add(name, target, dtype)
+            self.lines.append(statement)
+            return
+        else:
+            source = buffers.scratch_for(node.shape if shape == "result" else target, dtype, "scratch")
+            self.lines.append(into(source))
+        if not reduce:
+            self.lines.append(buffers.accumulate(name, source))
+        elif first:
+            self.lines.append(buffers.reduce(source, tuple(node.shape), target, buffers.add(name, target, dtype),
+                                             dtype))
+        else:
+            summed = buffers.scratch_for(target, dtype, "reduced")
+            self.lines.append(buffers.reduce(source, tuple(node.shape), target, summed, dtype))
+            self.lines.append(buffers.accumulate(name, summed))

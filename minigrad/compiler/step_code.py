@@ -18,11 +18,13 @@ from .. import rules
 from ..debug import _describe_origin, _user_frame
 from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
-from ..rules.helpers import scatter_rows, warnings_back, warnings_off
+from ..rules.helpers import row_max, scatter_rows, warnings_back, warnings_off
 from ..rules.linear_helpers import linear_backward_weight, linear_product
 from ..rules.normalization import last_dim_max, last_dim_sum, softmax_backward
 from ..tensor import Tensor
 from .backward_code import BackwardWriter, graph_order
+from .buffered import Buffers, into_fields
+from .fused import into_entry
 from .naming import Names
 from .templates import TEMPLATES
 from .updates import FlatSGD, plain_sgd
@@ -30,10 +32,11 @@ from .updates import FlatSGD, plain_sgd
 __all__ = ["CompileError", "StepWriter", "store_grad", "where"]
 
 
-def store_grad(tensor, grad, stored):
+def store_grad(tensor, grad, stored, kept=False):
     """Add ``grad`` into ``tensor.grad`` as backward.py's ``store`` does: the first gradient is
-    kept as it is unless it is a view or an array already stored (``stored``, by id), so
-    that ``.grad`` owns its memory; later ones are added in place."""
+    kept as it is unless it is a view, an array already stored (``stored``, by id) or one the
+    step keeps (``kept``: its buffer, written again by the next call), so that ``.grad`` owns
+    its memory; later ones are added in place."""
     if grad.dtype != tensor.array.dtype:
         grad = grad.astype(tensor.array.dtype)
     if tensor._grad is not None:
@@ -42,7 +45,7 @@ def store_grad(tensor, grad, stored):
         else:
             tensor._grad += grad
         return
-    if type(grad) is not np.ndarray or grad.base is not None or id(grad) in stored:
+    if kept or type(grad) is not np.ndarray or grad.base is not None or id(grad) in stored:
         grad = np.array(grad)
     stored[id(grad)] = grad
     tensor._grad = grad
@@ -69,6 +72,8 @@ class StepWriter:
         self.slots = []  # (module, attribute, tensor) of every module called
         self.zeroed, self.backward_done, self.stored, self.store_lines = {}, False, [], {}
         self.flat, self.late = [], {}  # FlatSGD updates; names bound to what they make when the trace ends
+        self.buffers = Buffers(self.names)  # the arrays the ops write into, allocated once (buffered.py)
+        self.fused = set()  # ids of the ops with no template written by their buffered form (fused.py)
         self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
         for name, value in arguments:
             self._input(name, value)
@@ -127,7 +132,12 @@ class StepWriter:
         fields = writer.fields(out)
         self.names.alias(out.array, fields["result"])
         template = TEMPLATES.get(out.op)
-        if template is not None and (template.applies is None or template.applies(fields)):
+        templated = template is not None and (template.applies is None or template.applies(fields))
+        into = self._into(out, fields) if templated or template is None else None
+        if into is not None:
+            self.lines.append(into)
+            self.fused.update(() if templated else (id(out),))
+        elif templated:
             self.lines.append(template.statements(fields))
         elif out.requires_grad:
             grad_fns = f"grad_fns_{fields['result']}"
@@ -135,6 +145,23 @@ class StepWriter:
             self.lines.append(f"{fields['result']}, {grad_fns} = {writer.rule_call(out, fields)}  # no template")
         else:
             self.lines.append(f"{fields['result']} = {writer.rule_call(out, fields)}[0]  # no template")
+
+    def _into(self, out, fields):
+        """The op's statements writing its result into a buffer of its own (buffered.py, fused.py),
+        and what its gradients read into others, or None."""
+        entry, dtype = into_entry(out.op), out.array.dtype
+        if entry is None or (entry.applies is not None and not entry.applies(fields)) or any(
+                isinstance(value, Tensor) and value.array.dtype != dtype for value in out.inputs):
+            return None
+        code = entry.code(None, into_fields(fields, fields["result"]))
+        if code is None:
+            return None
+        self.buffers.add(fields["result"], out.array.shape, dtype)
+        for suffix, kept in (entry.saves(fields) if entry.saves else {}).items():
+            make = (lambda kept=kept: kept(dtype)) if callable(kept) else None
+            shape, kind = kept if not callable(kept) and isinstance(kept[0], tuple) else (kept, dtype)
+            self.buffers.add(f"{fields['result']}_{suffix}", () if make else shape, kind, make)
+        return code
 
     def backward(self, root):
         """The backward of ``root``'s graph, and each parameter's gradient into its ``.grad``."""
@@ -147,10 +174,9 @@ class StepWriter:
                                f"step; make it inside the step, or detach() it")
         _refuse_gradient_watchers(order)
         writer = BackwardWriter(self.names, order)
-        writer.rule_calls, writer.fast = self.rule_calls, True
-        writer.lines.append(f"# backward of {self.names.of(root)}")
-        writer.lines.append(f"{self.names.grad(root)} = np.array(1, np.{root.dtype.name})" if root.ndim == 0 else
-                            f"{self.names.grad(root)} = np.ones_like({self.names.of(root)})")
+        writer.rule_calls, writer.fast, writer.buffers, writer.fused = self.rule_calls, True, self.buffers, self.fused
+        writer.lines.append(f"# backward of {self.names.of(root)}: {self.names.grad(root)}, ones, made once")
+        self.late[self.names.grad(root)] = lambda: np.ones(root.array.shape, root.array.dtype)
         for node in reversed(order):
             if not node.is_leaf:
                 writer.write(node)
@@ -161,7 +187,8 @@ class StepWriter:
                 self._operand(node)
                 self.stored.append(node)
                 self.store_lines[id(node)] = len(self.lines)
-                self.lines.append(f"store_grad({self.names.of(node)}_t, {self.names.grad(node)}, stored)")
+                self.lines.append(f"store_grad({self.names.of(node)}_t, {self.names.grad(node)}, stored, "
+                                  f"{self.buffers.has(self.names.grad(node))})")
         self.backward_done = True
 
     def call(self, obj, method, args):
@@ -182,14 +209,20 @@ class StepWriter:
         self.lines[self.zeroed[id(optimizer)]] = f"# {name}.zero_grad(): each parameter's .grad is set below"
         self.flat.append(flat)
         for position, p in enumerate(flat.parameters):
-            grad = self.names.bind(np.empty(0), f"{self.names.of(p)}_grad")
-            self.late[grad] = lambda position=position: flat.grad_views[position]
-            self.lines[self.store_lines[id(p)]] = (f"np.copyto({grad}, {self.names.grad(p)})\n"
-                                                  f"{self.names.of(p)}_t._grad = {grad}")
+            grad, view = self.names.grad(p), (lambda position=position: flat.grad_views[position])
+            if self.buffers.has(grad):  # the backward writes it into its view of the gradients' buffer
+                self.late[grad] = view
+                self.lines[self.store_lines[id(p)]] = f"{self.names.of(p)}_t._grad = {grad}"
+                continue
+            kept = self.names.bind(np.empty(0), f"{self.names.of(p)}_grad")
+            self.late[kept] = view
+            self.lines[self.store_lines[id(p)]] = f"np.copyto({kept}, {grad})\n{self.names.of(p)}_t._grad = {kept}"
         self.late[f"params_flat{number}"] = lambda: flat.params_flat
         self.late[f"grads_flat{number}"] = lambda: flat.grads_flat
-        self.lines.append(f"np.subtract(params_flat{number}, {name}.param_groups[0]['lr'] * grads_flat{number}, "
-                          f"out=params_flat{number})  # SGD's update of every parameter at once")
+        self.late[f"update_flat{number}"] = lambda: np.empty_like(flat.grads_flat)
+        self.lines.append(f"np.multiply(grads_flat{number}, {name}.param_groups[0]['lr'], out=update_flat{number})")
+        self.lines.append(f"np.subtract(params_flat{number}, update_flat{number}, out=params_flat{number})  "
+                          f"# SGD's update of every parameter at once")
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
     def random(self, array, remake):
@@ -230,8 +263,12 @@ class StepWriter:
         if result is not None and not (isinstance(result, Tensor) and self.made(result)):
             raise CompileError(f"compile: the step must return a tensor it makes (its loss) or None, not "
                                f"{type(result).__name__}")
-        ret = "None" if result is None else f"leaf({self.names.resolve(self.names.of(result))})"
+        buffers = self.buffers.arrays(self.names.resolve)
+        returned = None if result is None else self.names.resolve(self.names.of(result))
+        ret = "None" if result is None else f"leaf({returned}.copy())" if returned in buffers else f"leaf({returned})"
         lines = [line for text in self.lines for line in text.split("\n")]
+        if not any("store_grad(" in line for line in lines):  # no backward, or every gradient went into .grad
+            lines = [line for line in lines if line != "stored = {}"]
         body = self.names.resolve("\n".join("        " + line for line in lines))
         source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
@@ -239,13 +276,15 @@ class StepWriter:
                      "store_grad": store_grad, "scatter_rows": scatter_rows, "warnings_off": warnings_off,
                      "warnings_back": warnings_back, "mark_written": mark_written, "last_dim_max": last_dim_max,
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
-                     "linear_product": linear_product, "linear_backward_weight": linear_backward_weight}
+                     "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
+                     "row_max": row_max}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
         for flat in self.flat:
             flat.build()
-        namespace.update({name: make() for name, make in self.late.items()})
+        namespace.update(buffers)
+        namespace.update({self.names.resolve(name): make() for name, make in self.late.items()})
         exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
         return source, namespace["step"]
 

@@ -1,0 +1,166 @@
+"""The templates' forms that write into buffers, for mg.compile: each op's result and each
+gradient in an array allocated once, when the step's code is written, and kept between
+calls, written with numpy's ``out=`` (docs/compiler.md, "Buffers").
+
+``INTO[op]`` gives, for an op of templates.py, the forward's statement writing ``{out}``
+and, per input, the gradient's (None where the template's expression is kept: a view such
+as ``{grad}.T``, a small or rare case). ``SAME`` marks a gradient that is the upstream one
+itself (an add's): it is handed on, copied or summed, never computed. Each statement is
+the template's expression, operation for operation, so that it computes the same numbers.
+
+``Buffers`` names the buffers of one step and the scratch arrays that a gradient lands in
+before it is summed to its input's shape or added to what its input already received.
+"""
+
+from dataclasses import dataclass
+from typing import Callable, Optional, Union
+
+import numpy as np
+
+from .templates import Fields
+
+__all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields"]
+
+SAME = "same"
+
+
+@dataclass(frozen=True)
+class Into:
+    """One op's statements writing into ``{out}``: the forward's, and one per input's gradient.
+    An op with no template (fused.py: batch_norm, cross_entropy) also says what its gradients'
+    shapes are (as a template's ``shapes``), its forward in one line (``summary``), and the
+    arrays its forward keeps for the gradients (``saves``: suffix -> function of the fields
+    that makes the array; ``{result}_<suffix>`` in the code)."""
+
+    forward: Union[str, Callable, None]
+    grads: tuple = ()
+    applies: Optional[Callable] = None
+    shapes: Union[str, tuple] = "result"
+    summary: Optional[str] = None
+    saves: Optional[Callable] = None
+
+    def shape_of(self, part):
+        return self.shapes if isinstance(self.shapes, str) else self.shapes[part]
+
+    def code(self, part, fields):
+        template = self.forward if part is None else (self.grads[part] if part < len(self.grads) else None)
+        if template is None or template == SAME:
+            return template
+        return template(fields) if callable(template) else template.format_map(fields)
+
+
+def into_fields(fields, out):
+    """``fields`` with ``{out}``, the buffer written."""
+    return Fields({**fields, "out": out}, fields.values, fields.ndims, fields.fast)
+
+
+def _ufunc(name, arity=2):
+    return f"np.{name}({{self}}, {{other}}, out={{out}})" if arity == 2 else f"np.{name}({{self}}, out={{out}})"
+
+
+def _pow_forward(f):
+    # numpy's ** writes these exponents out (square, reciprocal): the same calls, into the buffer
+    exponent = f.value("other")
+    if type(exponent) in (int, float) and exponent == 2:
+        return "np.multiply({self}, {self}, out={out})".format_map(f)
+    if type(exponent) in (int, float) and exponent == -1:
+        return "np.reciprocal({self}, out={out})".format_map(f)
+    return None
+
+
+def _pow_grad(f):
+    if type(f.value("other")) is int and f.value("other") == 2:  # 2 * self * grad
+        return "np.multiply(2, {self}, out={out})\nnp.multiply({out}, {grad}, out={out})".format_map(f)
+    return None
+
+
+def _sum_forward(f):
+    return "np.add.reduce({self}, axis={dim}, keepdims={keepdim}, out={out})".format_map(f)
+
+
+def _rows(f):
+    # C[Xb]: the rows of a table picked by an integer array
+    index = f.value("index")
+    return isinstance(index, np.ndarray) and index.dtype.kind in "iu" and f.ndim("self") == 2
+
+
+def _take(f):
+    return "np.take({self}, {index}, axis=0, out={out})".format_map(f) if _rows(f) else None
+
+
+def _matrix_or_stack(name):
+    return lambda f: "{%s}.T" % name if f.ndim(name) == 2 else "{%s}.swapaxes(-1, -2)" % name
+
+
+INTO = {
+    "add": Into(_ufunc("add"), (SAME, SAME)),
+    "sub": Into(_ufunc("subtract"), (SAME, "np.negative({grad}, out={out})")),
+    "mul": Into(_ufunc("multiply"), ("np.multiply({other}, {grad}, out={out})",
+                                     "np.multiply({self}, {grad}, out={out})")),
+    "div": Into(_ufunc("divide"), ("np.divide({grad}, {other}, out={out})",
+                                   "np.divide({result}, {other}, out={out})\nnp.multiply({out}, {grad}, out={out})\n"
+                                   "np.negative({out}, out={out})")),
+    "pow": Into(_pow_forward, (_pow_grad,)),
+    "neg": Into(_ufunc("negative", 1), ("np.negative({grad}, out={out})",)),
+    "exp": Into(_ufunc("exp", 1), ("np.multiply({result}, {grad}, out={out})",)),
+    "log": Into(_ufunc("log", 1), ("np.divide({grad}, {self}, out={out})",)),
+    # (1 - result ** 2) * grad, in the one buffer
+    "tanh": Into(_ufunc("tanh", 1), ("np.multiply({result}, {result}, out={out})\nnp.subtract(1, {out}, out={out})\n"
+                                     "np.multiply({out}, {grad}, out={out})",)),
+    "relu": Into("np.maximum({self}, 0, out={out})", ()),
+    "sqrt": Into(_ufunc("sqrt", 1), ()),
+    "sum": Into(_sum_forward, ()),
+    "max": Into("np.max({self}, axis={dim}, keepdims={keepdim}, out={out})", ()),
+    "getitem": Into(_take, ()),
+    "matmul": Into("np.matmul({self}, {other}, out={out})",
+                   (lambda f: ("np.matmul({grad}, " + _matrix_or_stack("other")(f) + ", out={out})").format_map(f),
+                    lambda f: ("np.matmul(" + _matrix_or_stack("self")(f) + ", {grad}, out={out})").format_map(f))),
+    "linear": Into(lambda f: ("np.matmul({self}, {weight}.T, out={out})"
+                              + ("\nnp.add({out}, {bias}, out={out})" if "bias" in f else "")).format_map(f),
+                   ("np.matmul({grad}, {weight}, out={out})", "np.matmul({grad}.T, {self}, out={out})", SAME),
+                   applies=lambda f: f.ndim("self") == 2),
+}
+
+
+class Buffers:
+    """The buffers of one compiled step, by name, each made by ``arrays()`` once the code is written."""
+
+    def __init__(self, names):
+        self.names = names
+        self.makers = {}
+        self.scratch = {}  # (shape, dtype, role) -> name: arrays a gradient passes through, reused
+
+    def add(self, name, shape, dtype, make=None):
+        """A buffer ``name`` of ``shape`` and ``dtype``: zeros, or what ``make()`` gives."""
+        self.makers[name] = make or (lambda shape=tuple(shape), dtype=np.dtype(dtype): np.zeros(shape, dtype))
+        return name
+
+    def has(self, name):
+        return name in self.makers
+
+    def scratch_for(self, shape, dtype, role):
+        key = (tuple(shape), np.dtype(dtype), role)
+        if key not in self.scratch:
+            self.scratch[key] = self.add(self.names.fresh(role), shape, dtype)
+        return self.scratch[key]
+
+    def accumulate(self, name, source):
+        """The code adding ``source`` into the gradient ``name`` (a buffer, or a local array)."""
+        return f"np.add({name}, {source}, out={name})" if self.has(name) else f"{name} += {source}"
+
+    def reduce(self, source, shape, target, dest, dtype):
+        """The code summing ``source`` (of ``shape``) into ``dest`` (of ``target``), as the
+        engine's reduce_to_shape does: leading dims, then stretched dims kept as size 1."""
+        extra = len(shape) - len(target)
+        leading = tuple(range(extra))
+        stretched = tuple(axis for axis, size in enumerate(target) if size == 1 and shape[extra + axis] != 1)
+        if leading and stretched:
+            middle = self.scratch_for(shape[extra:], dtype, "summed")
+            return (f"np.add.reduce({source}, axis={leading!r}, out={middle})\n"
+                    f"np.add.reduce({middle}, axis={stretched!r}, keepdims=True, out={dest})")
+        axes = leading or stretched
+        return f"np.add.reduce({source}, axis={axes!r}, keepdims={bool(stretched)}, out={dest})"
+
+    def arrays(self, resolve):
+        """Each buffer, made: name (resolved) -> array."""
+        return {resolve(name): make() for name, make in self.makers.items()}

@@ -1,0 +1,140 @@
+"""The fused ops written into mg.compile's buffers in their closed forms: BatchNorm's
+forward and backward (the lecture's one-line backward), cross entropy's with the backward
+(softmax - one_hot) / n, and the embedding's gradient as a one-hot product, each the
+rule's (and its helper's) computation, operation for operation, in arrays made once.
+
+Their rules have no code template (``mg.explain`` calls them); compiled, each is one
+``Into`` whose forward keeps what the gradients read (``{result}_normed``...) in buffers.
+"""
+
+import numpy as np
+
+from ..rules.helpers import _IDENTITY_ROWS, _ONE_HOT_LIMIT
+from .buffered import INTO, SAME, Into
+
+__all__ = ["into_entry"]
+
+
+def _batch_norm_applies(f):
+    n, correction = f.value("self_shape")[0], f.value("correction")
+    return (f.value("training") and f.ndim("self") == 2 and f.ndim("weight") == 1 and f.ndim("bias") == 1
+            and isinstance(f.value("running_mean"), np.ndarray) and isinstance(f.value("running_var"), np.ndarray)
+            and isinstance(f.value("momentum"), float) and n > max(correction, 1))
+
+
+def _batch_norm_forward(f):
+    # rules.batch_norm in training: the batch's mean and variance, the running statistics, normed
+    n, momentum = f.value("self_shape")[0], f.value("momentum")
+    code = dict(f, n=n, keep=repr(1 - momentum), momentum=repr(momentum), spread=repr(momentum / (n - 1)),
+                var=f"(1 / {n - f.value('correction')})")
+    return ("np.add.reduce({self}, axis=0, out={result}_mean)\n"
+            "np.multiply({result}_mean, (1 / {n}), out={result}_mean)\n"
+            "np.subtract({self}, {result}_mean, out={result}_normed)\n"
+            "np.multiply({result}_normed, {result}_normed, out={out})\n"
+            "np.add.reduce({out}, axis=0, out={result}_sum_squares)\n"
+            "np.multiply({result}_sum_squares, {var}, out={result}_inv_std)\n"
+            "np.multiply({running_mean}, {keep}, out={running_mean})\n"
+            "np.multiply({result}_mean, {momentum}, out={result}_mean)\n"
+            "np.add({running_mean}, {result}_mean, out={running_mean})\n"
+            "np.multiply({running_var}, {keep}, out={running_var})\n"
+            "np.multiply({result}_sum_squares, {spread}, out={result}_sum_squares)\n"
+            "np.add({running_var}, {result}_sum_squares, out={running_var})\n"
+            "np.add({result}_inv_std, {eps}, out={result}_inv_std)\n"
+            "np.power({result}_inv_std, -0.5, out={result}_inv_std)\n"
+            "np.multiply({result}_normed, {result}_inv_std, out={result}_normed)\n"
+            "np.multiply({result}_normed, {weight}, out={out})\n"
+            "np.add({out}, {bias}, out={out})").format_map(code)
+
+
+def _batch_norm_grad(f):
+    # inv_std * (dnormed - mean(dnormed) - normed * sum(dnormed * normed) / (n - correction))
+    n = f.value("self_shape")[0]
+    code = dict(f, n=n, var=f"(1 / {n - f.value('correction')})")
+    return ("np.multiply({grad}, {weight}, out={out})\n"
+            "np.multiply({out}, {result}_normed, out={result}_rows)\n"
+            "np.add.reduce({result}_rows, axis=0, out={result}_columns)\n"
+            "np.multiply({result}_columns, {var}, out={result}_columns)\n"
+            "np.multiply({result}_normed, {result}_columns, out={result}_rows)\n"
+            "np.add.reduce({out}, axis=0, out={result}_columns)\n"
+            "np.multiply({result}_columns, (1 / {n}), out={result}_columns)\n"
+            "np.subtract({out}, {result}_columns, out={out})\n"
+            "np.subtract({out}, {result}_rows, out={out})\n"
+            "np.multiply({out}, {result}_inv_std, out={out})").format_map(code)
+
+
+def _batch_norm_saves(f):
+    rows, columns = f.value("self_shape"), f.value("self_shape")[1:]
+    return {"mean": columns, "normed": rows, "sum_squares": columns, "inv_std": columns, "rows": rows,
+            "columns": columns}
+
+
+def _cross_entropy_applies(f):
+    target = f.value("target")
+    return f.ndim("self") == 2 and all(f.value("self_shape")) and isinstance(target, np.ndarray) \
+        and target.ndim == 1 and target.dtype.kind in "iu"
+
+
+def _cross_entropy_forward(f):
+    # rules.cross_entropy: log_probs shifted by the row max; the mean of -log_probs at the targets
+    n = f.value("self_shape")[0]
+    return ("np.subtract({self}, row_max({self}), out={result}_log_probs)\n"
+            "np.exp({result}_log_probs, out={result}_exp)\n"
+            "np.add.reduce({result}_exp, axis=1, keepdims=True, out={result}_sums)\n"
+            "np.log({result}_sums, out={result}_sums)\n"
+            "np.subtract({result}_log_probs, {result}_sums, out={result}_log_probs)\n"
+            "np.add({result}_starts, {target}, out={result}_positions)\n"
+            "np.take({result}_log_probs.reshape(-1), {result}_positions, out={result}_picked)\n"
+            "np.add.reduce({result}_picked, out={out})\n"
+            "np.multiply({out}, (-1 / %d), out={out})" % n).format_map(f)
+
+
+def _cross_entropy_grad(f):
+    # (softmax - one_hot) / n, times the upstream gradient: cross_entropy_backward's steps
+    return ("np.exp({result}_log_probs, out={out})\n"
+            "{out}.reshape(-1)[{result}_positions] -= 1\n"
+            "np.multiply({out}, {grad} / %d, out={out})" % f.value("self_shape")[0]).format_map(f)
+
+
+def _cross_entropy_saves(f):
+    n, classes = f.value("self_shape")
+    return {"log_probs": (n, classes), "exp": (n, classes), "sums": (n, 1), "picked": (n,),
+            "positions": ((n,), np.int64), "starts": lambda dtype: np.arange(0, n * classes, classes)}
+
+
+def _one_hot_rows(f):
+    # scatter_rows's one-hot product: for a small table, the rows picked as one-hot rows times the gradient
+    index = f.value("index")
+    return isinstance(index, np.ndarray) and index.dtype.kind in "iu" and f.ndim("self") == 2 and \
+        f.value("self_shape")[0] <= _IDENTITY_ROWS and f.value("self_shape")[0] * index.size <= _ONE_HOT_LIMIT
+
+
+def _embedding_grad(f):
+    if not _one_hot_rows(f):
+        return None
+    size, width = f.value("index").size, f.value("self_shape")[1]
+    return (f"np.take({{result}}_identity, {{index}}.reshape(-1), axis=0, out={{result}}_one_hot)\n"
+            f"np.matmul({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
+            f"if not np.isfinite({{out}}.sum()): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
+            f"{{self}}.dtype, {{index}}.reshape(-1)))").format_map(f)
+
+
+def _embedding_saves(f):
+    if not _one_hot_rows(f):
+        return {}
+    rows, size = f.value("self_shape")[0], f.value("index").size
+    return {"identity": lambda dtype: np.eye(rows, dtype=dtype), "one_hot": (size, rows)}
+
+
+FUSED = {
+    "batch_norm": Into(_batch_norm_forward, (_batch_norm_grad, "np.multiply({grad}, {result}_normed, out={out})",
+                                             SAME), _batch_norm_applies, ("input", "result", "result"),
+                       "batch_norm({self}, {weight}, {bias})", _batch_norm_saves),
+    "cross_entropy": Into(_cross_entropy_forward, (_cross_entropy_grad,), _cross_entropy_applies, "input",
+                          "cross_entropy({self}, {target})", _cross_entropy_saves),
+    "getitem": Into(INTO["getitem"].forward, (_embedding_grad,), saves=_embedding_saves),
+}
+
+
+def into_entry(op):
+    """The buffered form of ``op``: fused, or element-wise (buffered.INTO), or None."""
+    return FUSED.get(op) or INTO.get(op)
