@@ -9,7 +9,7 @@ import argparse
 import os
 import sys
 
-__all__ = ["add_threads", "import_from", "import_torch", "parse_args", "parser"]
+__all__ = ["add_threads", "import_from", "import_jax", "import_torch", "parse_args", "parser"]
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -45,3 +45,17 @@ def import_torch(threads):
         return None
     torch.set_num_threads(threads)
     return torch
+
+
+def import_jax(threads):
+    """JAX (the ``benchmark`` extra) on the CPU with XLA's thread pool of one thread when
+    ``threads`` is 1, or None where it is not installed."""
+    if threads == 1:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false "
+                                   "intra_op_parallelism_threads=1").strip()
+    os.environ.setdefault("JAX_PLATFORMS", "cpu")
+    try:
+        import jax
+    except ImportError:
+        return None
+    return jax

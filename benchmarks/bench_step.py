@@ -5,7 +5,9 @@
 (a) minigrad, the nn model with loss.backward(); (b) minigrad, the lecture's chunked
 forward pass (about 20 small ops); (c) the hand-derived numpy backward, no graph (the
 floor for any engine that runs numpy op by op); (d) PyTorch eager autograd on the same
-model, when torch is installed; (e) and (f): (a) and (b) as steps compiled by mg.compile.
+model, when torch is installed; (e) and (f): (a) and (b) as steps compiled by mg.compile;
+(g) JAX's jit of the same step (forward, jax.grad, the SGD update), when jax is installed
+(``pip install ".[benchmark]"``).
 All start from the same parameters and see the same batches; their losses are checked
 to agree over the first steps. Prints the median microseconds per step and the ratio to
 (c); then, for the compiled steps, the time of the first call (trace and code generation)
@@ -49,6 +51,7 @@ import minigrad as mg  # noqa: E402
 import minigrad.functional as F  # noqa: E402
 
 torch = bench_common.import_torch(args.threads)
+jax = bench_common.import_jax(args.threads)
 
 
 def minigrad_contender(model, params, step_fn):
@@ -133,6 +136,33 @@ def torch_contender(params, n_embd, block_size):
     return step
 
 
+def jax_contender(params):
+    """The same step as one function jitted by JAX: the loss of the lecture's graph (its
+    Bessel-corrected batch variance), its gradients by jax.grad, and the SGD update."""
+    jnp = jax.numpy
+    state = {"p": {name: jnp.asarray(t.numpy()) for name, t in params.items()}}
+
+    def loss_of(p, Xb, Yb):
+        n = Xb.shape[0]
+        hprebn = p["C"][Xb].reshape(n, -1) @ p["W1"].T + p["b1"]
+        bndiff = hprebn - hprebn.mean(0, keepdims=True)
+        bnvar = (bndiff * bndiff).sum(0, keepdims=True) / (n - 1)
+        h = jnp.tanh(p["bngain"] * bndiff * (bnvar + 1e-5) ** -0.5 + p["bnbias"])
+        logits = h @ p["W2"].T + p["b2"]
+        return -jax.nn.log_softmax(logits, axis=1)[jnp.arange(n), Yb].mean()
+
+    @jax.jit
+    def update(p, Xb, Yb):
+        loss, grads = jax.value_and_grad(loss_of)(p, Xb, Yb)
+        return jax.tree_util.tree_map(lambda value, grad: value - 0.1 * grad, p, grads), loss
+
+    def step(Xb, Yb):
+        state["p"], loss = update(state["p"], Xb, Yb)
+        return float(loss)
+
+    return step
+
+
 def main():
     words = makemore_data.read_words(args.data)
     vocab = makemore_data.build_vocab(words)
@@ -156,6 +186,8 @@ def main():
                            lambda p, model, Xb, Yb: lecture.chunked_forward(p, Xb, Yb, retain=False)["loss"])):
         model, params = fresh_params()
         contenders[name] = compiled_contender(model, params, forward)
+    if jax is not None:
+        contenders["(g) JAX jit"] = jax_contender(fresh_params()[1])
 
     # identical start and batches: the losses of the first steps must agree
     first_losses = {name: [step(X[ix], Y[ix]) for ix in batches[:20]] for name, step in contenders.items()}
