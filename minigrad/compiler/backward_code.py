@@ -83,6 +83,15 @@ class BackwardWriter:
         self.fast = False  # code to run (mg.compile) rather than to read (explain): Fields.fast
         self.buffers = None  # mg.compile's buffered.Buffers: gradients written into arrays kept between calls
         self.fused = set()  # ids of the nodes with no template whose forward was written by fused.py
+        self.chunks, self.inner = {}, set()  # mg.compile's composed graphs in closed form (patterns.py)
+
+    def take_chunks(self, chunks):
+        """Write each chunk's closed form at its top node and skip the nodes inside it."""
+        self.chunks = chunks
+        for chunk in chunks.values():
+            self.inner.update(id(node) for node in chunk.inner)
+            inside = sum(inp is chunk.bottom for node in chunk.inner for inp in node.inputs)
+            self.uses[id(chunk.bottom)] += 1 - inside  # one gradient from the chunk, none from inside it
 
     def fields(self, node):
         """The code filling ``node``'s template: inputs, result, gradient, settings."""
@@ -104,7 +113,16 @@ class BackwardWriter:
 
     def write(self, node):
         """The lines of ``node``'s op: a comment, then each input's gradient."""
+        if id(node) in self.inner:
+            return
         fields = self.fields(node)
+        if id(node) in self.chunks:
+            chunk = self.chunks[id(node)]
+            self.lines.append(f"# {fields['result']}: {chunk.summary}")
+            self.buffers.keep(f"{fields['result']}_chunk", chunk.buffers, node.array.dtype)
+            self.add(chunk.bottom, fields["grad"], "input", node, fields,
+                     lambda out: chunk.code(self.names, fields["grad"], out))
+            return
         if id(node) in self.fused:
             entry = into_entry(node.op)
             self.lines.append(f"# {fields['result']} = {entry.summary.format_map(fields)}")

@@ -135,6 +135,16 @@ class Buffers:
         self.makers[name] = make or (lambda shape=tuple(shape), dtype=np.dtype(dtype): np.zeros(shape, dtype))
         return name
 
+    def keep(self, prefix, saves, dtype):
+        """The buffers ``{prefix}_<suffix>`` of ``saves``: suffix -> a shape (of ``dtype``), a
+        (shape, dtype) pair, or a function of ``dtype`` that makes the array (a constant)."""
+        for suffix, kept in saves.items():
+            if callable(kept):
+                self.add(f"{prefix}_{suffix}", (), dtype, lambda kept=kept: kept(dtype))
+            else:
+                shape, kind = kept if isinstance(kept[0], tuple) else (kept, dtype)
+                self.add(f"{prefix}_{suffix}", shape, kind)
+
     def has(self, name):
         return name in self.makers
 

@@ -25,6 +25,7 @@ from ..tensor import Tensor
 from .backward_code import BackwardWriter, graph_order
 from .buffered import Buffers, into_fields
 from .fused import into_entry
+from .patterns import find_chunks
 from .naming import Names
 from .templates import TEMPLATES
 from .updates import FlatSGD, plain_sgd
@@ -157,10 +158,7 @@ class StepWriter:
         if code is None:
             return None
         self.buffers.add(fields["result"], out.array.shape, dtype)
-        for suffix, kept in (entry.saves(fields) if entry.saves else {}).items():
-            make = (lambda kept=kept: kept(dtype)) if callable(kept) else None
-            shape, kind = kept if not callable(kept) and isinstance(kept[0], tuple) else (kept, dtype)
-            self.buffers.add(f"{fields['result']}_{suffix}", () if make else shape, kind, make)
+        self.buffers.keep(fields["result"], entry.saves(fields) if entry.saves else {}, dtype)
         return code
 
     def backward(self, root):
@@ -175,6 +173,7 @@ class StepWriter:
         _refuse_gradient_watchers(order)
         writer = BackwardWriter(self.names, order)
         writer.rule_calls, writer.fast, writer.buffers, writer.fused = self.rule_calls, True, self.buffers, self.fused
+        writer.take_chunks(find_chunks(order))
         writer.lines.append(f"# backward of {self.names.of(root)}: {self.names.grad(root)}, ones, made once")
         self.late[self.names.grad(root)] = lambda: np.ones(root.array.shape, root.array.dtype)
         for node in reversed(order):
