@@ -11,12 +11,14 @@ writes, but only for ops made before the latest write anywhere: one comparison p
 when nothing was written in place (the usual training step).
 """
 
+import sys
+import weakref
 from heapq import heappop, heappush
 
 import numpy as np
 
-from .engine import FREED, Node, last_write, leaf, reduce_to_shape
-from .released import Releaser
+from .engine import FREED, Node, last_write, leaf, ops, reduce_to_shape
+from .released import Released, Releaser
 from .rules.helpers import Scattered, quietly
 from .state import current_modes
 
@@ -25,13 +27,8 @@ __all__ = ["backward"]
 
 def backward(root, gradient=None, retain_graph=False):
     """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
-    walk = _Walk(root, _seed(root, gradient), retain_graph)
-    try:
-        quietly(walk.run)  # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
-    except BaseException:
-        if walk.releaser is not None:  # stand-ins for tensors the walk did not reach
-            walk.releaser.finish()
-        raise
+    walk = _Walk(root, _seed(root, gradient), retain_graph, _OWN_REFERENCES)
+    quietly(walk.run)  # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
 
 
 def _seed(root, gradient):
@@ -66,10 +63,10 @@ class _Walk:
     __slots__ = ("grads", "pending", "summed", "handed_out", "checks", "retain_graph", "last_write", "walked",
                  "releaser")
 
-    def __init__(self, root, gradient, retain_graph):
+    def __init__(self, root, gradient, retain_graph, own_references):
         self.grads = {root: gradient}
-        self.pending = [(-root._seq, root)]
-        self.summed = set()  # tensors whose waiting gradient was made here by a sum: safe to add into
+        self.pending = [(-root._seq, root, None)]  # with the first op that handed the tensor a gradient
+        self.summed = set()  # ids of the tensors whose waiting gradient was made here by a sum: safe to add into
         # arrays stored as some .grad, or the caller's, by id; held, so that no other array takes their id
         self.handed_out = {id(gradient): gradient}
         self.checks = current_modes().gradient_checks
@@ -77,7 +74,7 @@ class _Walk:
         self.last_write = last_write()
         # the nodes to free when the walk ends: inside detect_anomaly, which draws the graph of a failed backward
         self.walked = [] if self.checks and not retain_graph else None
-        self.releaser = None if retain_graph else Releaser()
+        self.releaser = None if retain_graph else Releaser(own_references)
 
     def run(self):
         """Take each tensor off the heap with all its gradient summed, and hand each input
@@ -88,7 +85,7 @@ class _Walk:
         release = self.releaser and self.releaser.release
         free = release is not None and not checks
         while pending:
-            node = heappop(pending)[1]
+            _, node, taker = heappop(pending)
             grad = grads.pop(node)
             if node._hooks or checks:
                 grad = _inspect(node, grad, checks)
@@ -98,19 +95,26 @@ class _Walk:
                     continue
             if node._seq < last_write:
                 _check_versions(node)
+            recorded = 0  # the walk's references to node as the taker of an input: released.py counts them
             for inp, grad_fn in zip(node._inputs, node._grad_fns):
-                if grad_fn is not None:  # None: an input that does not require grad
-                    deliver(node, inp, grad_fn(grad))
+                # None: an input that does not require grad
+                if grad_fn is not None and deliver(node, inp, grad_fn(grad)):
+                    recorded += 1
             if free:
-                release(node)
+                release(node, taker, recorded)
             elif self.walked is not None:
-                self.walked.append(node)
-        for node in self.walked or ():
-            release(node)
+                self.walked.append((node, taker, recorded))
+        walked = self.walked
+        if walked:  # popped one by one, so that the list holds no reference to the tensor released
+            walked.reverse()
+            while walked:
+                node, taker, recorded = walked.pop()
+                release(node, taker, recorded)
 
     def deliver(self, node, inp, grad):
         """Hand ``inp`` the gradient ``grad`` that ``node``'s op gave it: into ``.grad`` for a
-        plain leaf, else added to what it has, or kept on the heap as its first."""
+        plain leaf, else added to what it has, or kept on the heap as its first. True when
+        the walk keeps ``node`` as one of the ops that took ``inp``."""
         if grad.shape != inp.array.shape:
             grad = reduce_to_shape(grad, inp.array.shape, node._op)
         if self.checks:
@@ -118,19 +122,24 @@ class _Walk:
         elif inp._grad_fns is None and not inp._hooks:
             return self.store(inp, grad)  # no need to wait for its other gradients
         if inp in self.grads:
-            return self.accumulate(inp, grad)
+            self.accumulate(inp, grad)
+            if self.releaser is not None:
+                self.releaser.took(inp, node)
+                return True
+            return False
         if inp._grad_fns is FREED:
             raise _freed_graph_error(inp)
         if type(grad) is Scattered:  # a full array of its own, which the rest add into
             grad = np.asarray(grad)
-            self.summed.add(inp)
+            self.summed.add(id(inp))
         self.grads[inp] = grad
-        heappush(self.pending, (-inp._seq, inp))
+        heappush(self.pending, (-inp._seq, inp, node))
+        return True
 
     def accumulate(self, inp, grad):
         """Add ``grad`` to the gradient ``inp``, a tensor made by an op, has received so far."""
         previous = self.grads[inp]
-        if inp in self.summed:  # an array made here: add into it
+        if id(inp) in self.summed:  # an array made here: add into it
             if type(grad) is Scattered:
                 grad.add_into(previous)
             else:
@@ -139,7 +148,7 @@ class _Walk:
             grad = np.asarray(grad)  # a Scattered one made whole
             # asarray: for 0-d tensors numpy returns a scalar, which += would not update in place
             self.grads[inp] = np.asarray(previous + grad)
-            self.summed.add(inp)
+            self.summed.add(id(inp))
 
     def store(self, tensor, grad):
         """Add ``grad`` into ``tensor.grad``; a new array where it may alias another one."""
@@ -261,3 +270,30 @@ def _run_hooks(tensor, grad):
                                    f"{replaced.shape} for a tensor of shape {grad.shape}")
             grad = np.array(replaced, dtype=grad.dtype)  # a copy: .grad must not alias the caller's array
     return grad
+
+
+def _released_in_place(own_references, held):
+    """Whether a walk counting ``own_references`` of its own turns into its own stand-in an
+    intermediate that the graph alone holds (``held`` False), or one a variable holds too."""
+    x = leaf(np.ones(2))
+    x.requires_grad = True
+    y = ops.mul(ops.mul(x, 2.0), 3.0)  # an op's output, which the walk takes as the taker of its input
+    root, tensor = ops.sum(y, dim=None, keepdim=False), weakref.ref(y)
+    if not held:
+        del y
+    _Walk(root, np.ones(()), False, own_references).run()
+    return type(tensor()) is Released
+
+
+def _walk_references():
+    """The references the walk holds to a tensor it releases (its frames' variables), as
+    the running Python counts them (3.14 counts fewer): the one count that releases in place
+    what the graph alone holds, and never what a variable holds. If none does, a count no
+    tensor reaches: released tensors then always get a new stand-in (slower, as correct)."""
+    for own_references in range(1, 9):
+        if _released_in_place(own_references, held=False):
+            return sys.maxsize if _released_in_place(own_references, held=True) else own_references
+    return sys.maxsize
+
+
+_OWN_REFERENCES = _walk_references()
