@@ -5,8 +5,9 @@ has ``StepWriter`` (step_code.py) write the step's code; later calls whose guard
 that code. The guards, checked on every call: the inputs' types, shapes and dtypes (Tensors
 also requires_grad; other values by equality), grad mode, and for the step traced, every
 leaf tensor's shape and dtype, every module's train/eval mode, that each module still
-holds the parameters and buffers it held, and (plain SGD written into the code) that the
-parameters are still views of their flat buffer. A changed guard traces again. Values
+holds the parameters and buffers it held, and (an update written into the code) that the
+parameters and the optimizer's state are still views of their flat buffers, and the update
+has the same terms. A changed guard traces again. Values
 read at run time: the inputs' data, the parameters' arrays, and whatever the optimizers
 read when their step() is called (learning rate, step counts, state).
 """

@@ -28,7 +28,7 @@ from .fused import into_entry
 from .patterns import find_chunks
 from .naming import Names
 from .templates import TEMPLATES
-from .updates import FlatSGD, plain_sgd
+from .updates import FlatUpdate, count_step
 
 __all__ = ["CompileError", "StepWriter", "store_grad", "where"]
 
@@ -72,7 +72,7 @@ class StepWriter:
         self.hints = {}  # id of a parameter -> its name in the first module called (embedding_weight)
         self.slots = []  # (module, attribute, tensor) of every module called
         self.zeroed, self.backward_done, self.stored, self.store_lines = {}, False, [], {}
-        self.flat, self.late = [], {}  # FlatSGD updates; names bound to what they make when the trace ends
+        self.flat, self.late = [], {}  # FlatUpdate updates; names bound to what they make when the trace ends
         self.buffers = Buffers(self.names)  # the arrays the ops write into, allocated once (buffered.py)
         self.fused = set()  # ids of the ops with no template written by their buffered form (fused.py)
         self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
@@ -191,20 +191,18 @@ class StepWriter:
         self.backward_done = True
 
     def call(self, obj, method, args):
-        """A call no op records, made on the same object in the compiled step; plain SGD's
-        step after zero_grad() and backward() written as one update of flat buffers."""
+        """A call no op records, made on the same object in the compiled step; an SGD, Adam or
+        AdamW step after zero_grad() and backward() written as an update of flat buffers."""
         name = self.names.known(obj) or self.names.bind(obj, "optimizer")
         if method == "zero_grad" and args in ((), (True,)) and not self.backward_done:
             self.zeroed[id(obj)] = len(self.lines)
-        if method == "step" and id(obj) in self.zeroed and self.backward_done and plain_sgd(obj) \
-                and FlatSGD.applies(obj, self.stored):
+        if method == "step" and id(obj) in self.zeroed and self.backward_done and FlatUpdate.applies(obj, self.stored):
             return self.flat_step(obj, name)
         self.lines.append(f"{name}.{method}({', '.join(repr(a) for a in args)})")
 
     def flat_step(self, optimizer, name):
         """Each gradient into its view of the gradients' buffer (and .grad), then the update."""
-        flat = FlatSGD(optimizer, optimizer.param_groups[0]["params"])
-        number = len(self.flat)
+        flat = FlatUpdate(optimizer, len(self.flat))
         self.lines[self.zeroed[id(optimizer)]] = f"# {name}.zero_grad(): each parameter's .grad is set below"
         self.flat.append(flat)
         for position, p in enumerate(flat.parameters):
@@ -216,12 +214,8 @@ class StepWriter:
             kept = self.names.bind(np.empty(0), f"{self.names.of(p)}_grad")
             self.late[kept] = view
             self.lines[self.store_lines[id(p)]] = f"np.copyto({kept}, {grad})\n{self.names.of(p)}_t._grad = {kept}"
-        self.late[f"params_flat{number}"] = lambda: flat.params_flat
-        self.late[f"grads_flat{number}"] = lambda: flat.grads_flat
-        self.late[f"update_flat{number}"] = lambda: np.empty_like(flat.grads_flat)
-        self.lines.append(f"np.multiply(grads_flat{number}, {name}.param_groups[0]['lr'], out=update_flat{number})")
-        self.lines.append(f"np.subtract(params_flat{number}, update_flat{number}, out=params_flat{number})  "
-                          f"# SGD's update of every parameter at once")
+        self.lines.append(f"# {name}.step(): {type(optimizer).__name__}'s update of every parameter at once")
+        self.lines += flat.code(name)
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
     def random(self, array, remake):
@@ -276,12 +270,13 @@ class StepWriter:
                      "warnings_back": warnings_back, "mark_written": mark_written, "last_dim_max": last_dim_max,
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
                      "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
-                     "row_max": row_max}
+                     "row_max": row_max, "count_step": count_step}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
         for flat in self.flat:
             flat.build()
+            namespace.update(flat.arrays)
         namespace.update(buffers)
         namespace.update({self.names.resolve(name): make() for name, make in self.late.items()})
         exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
