@@ -2,6 +2,8 @@
 sum/max/min, views and indexing, and the three fused ops (cross_entropy, linear,
 batch_norm). The vocabulary is described in rules/__init__.py."""
 
+import itertools
+
 import numpy as np
 
 from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_other, extreme,
@@ -161,7 +163,7 @@ def getitem(self, index):
 
 
 def cat(*tensors, dim):
-    edges = np.cumsum([0] + [t.shape[dim] for t in tensors])
+    edges = list(itertools.accumulate([t.shape[dim] for t in tensors], initial=0))  # not np.cumsum: 3 us on a list
 
     def piece(start, stop):
         return lambda grad: grad[(slice(None),) * dim + (slice(start, stop),)]
@@ -182,9 +184,11 @@ def cross_entropy(self, target):
     """Mean over the rows of -log(softmax(self)[row, target[row]]), the log-sum-exp
     shifted by the row max."""
     shifted = self - row_max(self)
-    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
-    result = np.add.reduce(log_probs[np.arange(len(target)), target]) * (-1 / len(target))
-    return result, lambda grad: cross_entropy_backward(grad, log_probs, target)
+    log_sum = np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+    picked = shifted[np.arange(len(target)), target] - log_sum[:, 0]  # the log-probabilities at the targets
+    result = np.add.reduce(picked) * (-1 / len(target))
+    # all the log-probabilities only for backward: an evaluation pass never makes them
+    return result, lambda grad: cross_entropy_backward(grad, shifted - log_sum, target)
 
 
 def linear(self, weight, bias=None):

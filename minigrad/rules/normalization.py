@@ -3,6 +3,8 @@ rather than the five to ten small ops they are made of: attention takes a softma
 head and a transformer block two layer norms (docs/performance.md, "softmax and layer_norm").
 Along the last dim, their sums and maxima go through ``last_dim_sum`` and ``last_dim_max``."""
 
+import math
+
 import numpy as np
 
 from .constants import filled
@@ -56,7 +58,7 @@ def layer_norm(self, weight=None, bias=None, *, dims, eps):
     plus ``bias``: normed = (self - mean) * rstd. With G = grad * weight, the input's
     gradient is rstd * (G - mean(G) - normed * mean(G * normed)), the weight's grad * normed
     and the bias's grad (both summed over the leading dims by the engine)."""
-    inverse_count = 1 / int(np.prod([self.shape[d] for d in dims]))
+    inverse_count = 1 / math.prod([self.shape[d] for d in dims])  # not np.prod: 3 us on a list
 
     def mean(array):
         return last_dim_sum(array, dims) * inverse_count
