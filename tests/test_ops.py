@@ -210,6 +210,7 @@ FUNCTIONAL = [
     case("softmax dim 0", lambda lib, x: functional(lib).softmax(x, dim=0), (3, 5)),
     case("softmax dim -1 of 3-D", lambda lib, x: functional(lib).softmax(x, dim=-1), (2, 3, 4)),
     case("softmax large logits", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[1000.0, 999.0, -1000.0]])),
+    case("softmax of rows 100 apart", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[0.0, 1.0, 2.5], [-100.0, -99.0, -98.5]])),
     case("log_softmax dim 1", lambda lib, x: functional(lib).log_softmax(x, dim=1), (3, 5)),
     case("log_softmax dim 0", lambda lib, x: functional(lib).log_softmax(x, dim=0), (3, 5)),
     case("cross_entropy 2-D", lambda lib, x, t: functional(lib).cross_entropy(x, t), (4, 5), np.array([1, 0, 4, 1])),
@@ -249,6 +250,7 @@ NON_FINITE = [
     case("logsumexp of infinite rows", lambda lib, x: x.logsumexp(1), np.array([[-inf, -inf], [1.0, inf], [-inf, 2.0], [nan, 1.0]]), finite_differences=False),
     case("log_softmax with -inf", lambda lib, x: functional(lib).log_softmax(x, dim=1), np.array([[-inf, 0.0, 1.0], [-inf, -inf, 1.0]]), finite_differences=False),
     case("softmax of inf", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[inf, 1.0], [0.0, 1.0]]), finite_differences=False),
+    case("softmax with -inf", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[-inf, 0.0, 1.0], [-inf, -inf, 1.0], [-inf, -inf, -inf]]), finite_differences=False),
     case("cross_entropy with -inf logit", lambda lib, x, t: functional(lib).cross_entropy(x, t), np.array([[0.0, -inf, 1.0]]), np.array([0]), finite_differences=False),
     case("rows of a table, an inf gradient", lambda lib, x: x[np.array([1, 1, 2])].log(), np.array([[1.0, 2.0], [0.0, 1.0], [3.0, 4.0], [5.0, 6.0]]), finite_differences=False),
 ]

@@ -35,11 +35,26 @@ def last_dim_max(array, dims):
     return row_max(array.reshape(-1, array.shape[-1])).reshape(array.shape[:-1] + (1,))
 
 
+_SPREAD = 64  # exp of [-64, 0] is a normal float32 number, as precise as exp of anything above it
+
+
+def softmax_shift(array, dims):
+    """What softmax subtracts before exp, so that exp cannot overflow: the largest element
+    of the whole array, one number, when every finite element lies within 64 of it (then
+    exp loses no precision anywhere, and subtracting one number is a faster pass); else
+    the maximum over ``dims`` (docs/performance.md, "softmax's shift")."""
+    if array.size and array.dtype.kind == "f" and array.itemsize >= 4:  # float16's exp underflows within 10
+        top = array.max()  # NaN if any element is NaN: then the rows' own maxima
+        if np.isfinite(top) and not np.any((array < top - _SPREAD) & (array > -np.inf)):
+            return top
+    return last_dim_max(array, dims)
+
+
 @quiet
 def softmax(self, dim):
-    """exp(self - max) / sum(exp(self - max)) along ``dim`` (a tuple of one dim, or () for
-    a 0-d array); the shift by the max is a constant, so it changes no gradient."""
-    result = np.asarray(self - last_dim_max(self, dim))  # an array even for a 0-d self
+    """exp(self - shift) / sum(exp(self - shift)) along ``dim`` (a tuple of one dim, or () for
+    a 0-d array); the shift (``softmax_shift``) is a constant, so it changes no gradient."""
+    result = np.asarray(self - softmax_shift(self, dim))  # an array even for a 0-d self
     np.exp(result, out=result)  # in place: every new array of this size is fresh memory to map
     result /= last_dim_sum(result, dim)
     return result, lambda grad: softmax_backward(grad, result, dim)
