@@ -1,4 +1,4 @@
-"""The four makemore lectures' code (tests/lecture_code.py) runs on minigrad with only the
+"""The four makemore lectures' code (tests/lecture_code.py, lecture_code_later.py) runs on minigrad with only the
 import changed, and prints PyTorch's numbers: each part is run twice, with
 ``torch`` = minigrad and with the real PyTorch, and every printed value is compared."""
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import lecture_code
+import lecture_code_later
 import makemore_data
 import minigrad
 
@@ -31,7 +32,8 @@ def words():
 
 
 def run(part, torch, words):
-    return getattr(lecture_code, part)(torch, words, steps=STEPS[part])
+    module = lecture_code if part in lecture_code.__all__ else lecture_code_later
+    return getattr(module, part)(torch, words, steps=STEPS[part])
 
 
 def assert_same(mine, theirs, where="", rtol=2e-4, atol=1e-6):
