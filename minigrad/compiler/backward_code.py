@@ -116,12 +116,15 @@ class BackwardWriter:
         if id(node) in self.inner:
             return
         fields = self.fields(node)
+        template = TEMPLATES.get(node.op)
         if id(node) in self.chunks:
             chunk = self.chunks[id(node)]
             self.lines.append(f"# {fields['result']}: {chunk.summary}")
             self.buffers.keep(f"{fields['result']}_chunk", chunk.buffers, node.array.dtype)
             self.add(chunk.bottom, fields["grad"], "input", node, fields,
                      lambda out: chunk.code(self.names, fields["grad"], out))
+            if chunk.also:
+                self._template_grads(node, fields, template, skip={id(t) for t in chunk.inner})
             return
         if id(node) in self.fused:
             entry = into_entry(node.op)
@@ -130,15 +133,18 @@ class BackwardWriter:
                 if isinstance(inp, Tensor) and inp.requires_grad:
                     self.add(inp, fields["grad"], entry.shape_of(part), node, fields, self._into(node, part, fields))
             return
-        template = TEMPLATES.get(node.op)
         if template is not None and (template.applies is None or template.applies(fields)):
             self.lines.append(f"# {fields['result']} = {template.comment(fields)}")
-            for part, inp in enumerate(node.inputs):
-                if isinstance(inp, Tensor) and inp.requires_grad:
-                    self.add(inp, template.code(part, fields), template.shape_of(part), node, fields,
-                             self._into(node, part, fields))
+            self._template_grads(node, fields, template)
             return
         self.write_rule_call(node, fields)
+
+    def _template_grads(self, node, fields, template, skip=()):
+        """Each input's gradient from ``node``'s template (but those of the inputs in ``skip``)."""
+        for part, inp in enumerate(node.inputs):
+            if isinstance(inp, Tensor) and inp.requires_grad and id(inp) not in skip:
+                self.add(inp, template.code(part, fields), template.shape_of(part), node, fields,
+                         self._into(node, part, fields))
 
     def rule_call(self, node, fields):
         """The call of ``node``'s rule, as source."""

@@ -114,7 +114,7 @@ def _embedding_grad(f):
     size, width = f.value("index").size, f.value("self_shape")[1]
     return (f"np.take({{result}}_identity, {{index}}.reshape(-1), axis=0, out={{result}}_one_hot)\n"
             f"np.matmul({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
-            f"if not np.isfinite({{out}}.sum()): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
+            f"if not isfinite(np.add.reduce({{out}}, axis=None)): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
             f"{{self}}.dtype, {{index}}.reshape(-1)))").format_map(f)
 
 

@@ -1,6 +1,7 @@
 """The lecture's composed graphs recognised in a compiled step's backward: BatchNorm written
-out op by op (``bnmeani``, ``bndiff``, ... ``bnraw``) and cross entropy written out as
-softmax, log and the mean of the picked log-probabilities (``logit_maxes``, ... ``loss``).
+out op by op (``bnmeani``, ``bndiff``, ... ``bnraw``), cross entropy written out as
+softmax, log and the mean of the picked log-probabilities (``logit_maxes``, ... ``loss``),
+and a product with a weight's transpose (``embcat @ W1.T``).
 
 Their forward stays op by op (any intermediate may still be read or returned); their
 backward is the closed form, as nn's fused ops have it: from ``bnraw``'s gradient straight
@@ -33,6 +34,7 @@ class Chunk:
     summary: str
     code: Callable
     buffers: dict = field(default_factory=dict)  # suffix -> (shape, dtype) or a maker, as fused.py's saves
+    also: bool = False  # the top's other inputs get their gradients from its template as usual
 
 
 def _op(node, name):
@@ -142,19 +144,32 @@ def cross_entropy_chunk(top):
                  {"positions": ((n,), np.int64), "starts": lambda dtype: np.arange(0, n * classes, classes)})
 
 
+def transposed_weight_chunk(top):
+    """x @ W.T written as a product with W's transpose (the lecture's ``embcat @ W1.T``): W's
+    gradient straight from the product's, ``grad.T @ x``, rather than transposed and copied."""
+    if not (_op(top, "matmul") and _op(top.inputs[1], "permute") and top.inputs[1].op_params.get("dims") == (1, 0)):
+        return None
+    x, transposed = top.inputs
+    if not (isinstance(x, Tensor) and x.ndim == 2 and transposed.ndim == 2):
+        return None
+    return Chunk(top, transposed.inputs[0], [transposed], "the weight's gradient as grad.T @ x",
+                 lambda names, grad, out: f"np.matmul({grad}.T, {names.of(x)}, out={out})", also=True)
+
+
 def find_chunks(order):
     """The chunks of the graph ``order`` (backward_code.graph_order) whose inner tensors
     are used by nothing outside them: top node's id -> Chunk."""
     consumers = Counter(id(inp) for node in order if not node.is_leaf for inp in node.inputs if isinstance(inp, Tensor))
     chunks = {}
     for node in order:
-        chunk = (batch_norm_chunk(node) or cross_entropy_chunk(node)) if not node.is_leaf else None
+        chunk = None if node.is_leaf else batch_norm_chunk(node) or cross_entropy_chunk(node) or \
+            transposed_weight_chunk(node)
         if chunk is None:
             continue
         inside = {id(t) for t in chunk.inner} | {id(node)}
         uses = Counter(id(inp) for t in chunk.inner + [node] for inp in t.inputs if isinstance(inp, Tensor))
         if all(consumers[id(t)] == uses[id(t)] for t in chunk.inner) and \
                 all(id(inp) in inside or inp is chunk.bottom or not inp.requires_grad
-                    for t in chunk.inner + [node] for inp in t.inputs if isinstance(inp, Tensor)):
+                    for t in chunk.inner + ([] if chunk.also else [node]) for inp in t.inputs if isinstance(inp, Tensor)):
             chunks[id(node)] = chunk
     return chunks

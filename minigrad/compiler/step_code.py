@@ -12,6 +12,8 @@ of the step's inputs, straight-line numpy, that does what the traced run did.
   learning rate and its state when it runs), and a module's own updates (BatchNorm's count).
 """
 
+import math
+
 import numpy as np
 
 from .. import rules
@@ -270,7 +272,7 @@ class StepWriter:
                      "warnings_back": warnings_back, "mark_written": mark_written, "softmax_shift": softmax_shift,
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
                      "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
-                     "row_max": row_max, "count_step": count_step}
+                     "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
