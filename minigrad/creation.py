@@ -12,6 +12,7 @@ import numpy as np
 from . import random
 from .devices import check_device
 from .random import draw
+from .state import tracer
 from .arguments import size_argument
 from .dtypes import as_array, check_dtype, get_default_dtype
 from .engine import ops
@@ -223,7 +224,17 @@ def randperm(n, generator=None, dtype=None):
 
 def multinomial(probs, num_samples=1, replacement=False, generator=None):
     """Indices drawn with the given (unnormalised) probabilities, per row; as in PyTorch."""
-    weights = np.asarray(probs.array if isinstance(probs, Tensor) else probs)
+    def multinomial(weights):
+        return _multinomial(weights, num_samples, replacement, generator)
+
+    recorder = tracer()
+    if recorder is not None and isinstance(probs, Tensor):  # mg.compile: drawn from each call's probabilities
+        return Tensor(recorder.derived(multinomial, probs))
+    return Tensor(multinomial(probs.array if isinstance(probs, Tensor) else probs))
+
+
+def _multinomial(weights, num_samples, replacement, generator):
+    weights = np.asarray(weights)
     if weights.dtype.kind != "f":
         weights = weights.astype(get_default_dtype())
     rows = np.atleast_2d(weights)
@@ -231,13 +242,13 @@ def multinomial(probs, num_samples=1, replacement=False, generator=None):
         raise RuntimeError(f"multinomial: cannot draw {num_samples} samples from probabilities of shape "
                            f"{weights.shape}: needs at least one sample and one category")
     if not rows.shape[0]:  # no rows: no draws, as in torch
-        return Tensor(np.zeros((0, num_samples), np.int64))
+        return np.zeros((0, num_samples), np.int64)
     if (rows < 0).any() or not np.isfinite(rows).all() or (rows.sum(axis=1) <= 0).any():
         raise ValueError("multinomial: probabilities must be finite, non-negative and not all zero in a row")
     if not replacement and num_samples > (rows > 0).sum(axis=1).min():
         raise ValueError(f"multinomial: cannot draw {num_samples} samples without replacement from a row "
                          f"with fewer non-zero probabilities")
-    return Tensor(draw("multinomial", "multinomial", generator, weights, num_samples, replacement))
+    return draw("multinomial", "multinomial", generator, weights, num_samples, replacement)
 
 
 def _sequence_op(op, name, tensors, dim):

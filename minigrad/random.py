@@ -335,8 +335,12 @@ def draw(kind, name, generator, *args):
     """Samples as an ndarray from ``minigrad.random`` (PyTorch's streams) or, given a
     ``numpy.random.Generator``, from numpy; ``name`` is the caller's, for the error."""
     recorder = tracer()
-    if recorder is not None:  # mg.compile is tracing: a step that draws must draw again each call
-        recorder.draw(name)
+    if recorder is not None and not recorder.replaying:  # mg.compile is tracing: the compiled step draws again
+        return recorder.random(_drawn, kind, name, generator, *args, name=name)
+    return _drawn(kind, name, generator, *args)
+
+
+def _drawn(kind, name, generator, *args):
     if isinstance(generator, np.random.Generator):
         return _NUMPY_DRAWS[kind](generator, *args)
     if generator is not None and not isinstance(generator, Generator):

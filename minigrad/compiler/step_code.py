@@ -220,11 +220,12 @@ class StepWriter:
         self.lines += flat.code(name)
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
-    def random(self, array, remake):
-        """Random numbers drawn in the step: ``remake()`` draws them again at this point of each call."""
-        name = self.names.bind(remake, "draw_mask")
-        self.names.alias(array, self.names.fresh("mask"))
-        self.lines.append(f"{self.names.known(array)} = {name}()")
+    def random(self, array, remake, name):
+        """Random numbers drawn in the step (a Dropout's ``mask``, a ``randn``): ``remake()``
+        draws them again at this point of each call."""
+        function = self.names.bind(remake, f"draw_{name}")
+        self.names.alias(array, self.names.fresh(name))
+        self.lines.append(f"{self.names.known(array)} = {function}()")
 
     def derived(self, array, make, args):
         """A constant computed from values outside any op: computed again at this point of each call

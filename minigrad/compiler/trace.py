@@ -24,7 +24,7 @@ class Tracer(Mode):
         self.modules = {}  # id -> (module, its training flag when called)
         self.optimizers = {}  # id -> optimizer called in the step
         self.backward_seen = False
-        self.drawing = False  # inside random(): a draw the compiled step makes again
+        self.replaying = False  # inside random() or derived(): what the compiled step makes again itself
 
     def _changes(self, modes):
         return {"watchers": modes.watchers + (self.writer.forward,), "tracer": self}
@@ -56,30 +56,28 @@ class Tracer(Mode):
             self.modules[id(module)] = (module, module.training)
             self.writer.module(module)
 
-    def draw(self, name):
-        if not self.drawing:
-            raise CompileError(f"compile: {name} draws random numbers inside the step ({where()}), which a "
-                               f"compiled step does not replay yet (it replays Dropout's): draw them outside the "
-                               f"step and pass them in as an input")
-
-    def random(self, make, *args):
-        """``make(*args)``, an array of random numbers, which the compiled step makes again each call
-        (from the same generator's stream, as eager mode does)."""
-        self.drawing = True
-        try:
-            array = make(*args)
-        finally:
-            self.drawing = False
-        self.writer.random(array, functools.partial(make, *args))
+    def random(self, make, *args, name="mask"):
+        """``make(*args)``, an array of random numbers (a Dropout's ``mask``, a ``randn``), which
+        the compiled step makes again each call, from the same generator's stream as eager mode."""
+        array = self._replayed(make, *args)
+        self.writer.random(array, functools.partial(make, *args), name)
         return array
 
     def derived(self, make, *args):
         """``make`` of ``args`` (a tensor's array in its place), a constant computed from values
         (log_softmax's shift, a comparison's mask), which the compiled step computes again each
         call from the same tensors."""
-        array = make(*[arg.array if isinstance(arg, Tensor) else arg for arg in args])
+        array = self._replayed(make, *[arg.array if isinstance(arg, Tensor) else arg for arg in args])
         self.writer.derived(array, make, args)
         return array
+
+    def _replayed(self, make, *args):
+        """``make(*args)``, whose draws and values the compiled step makes again: not traced apart."""
+        self.replaying = True
+        try:
+            return make(*args)
+        finally:
+            self.replaying = False
 
     def written(self, nodes):
         optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}
