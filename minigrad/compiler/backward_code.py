@@ -174,7 +174,9 @@ class BackwardWriter:
     def _into(self, node, part, fields):
         """The statement writing input ``part``'s gradient into a buffer, as a function of the
         buffer's name (buffered.INTO), or None."""
-        entry = into_entry(node.op)
+        entry, template = into_entry(node.op), TEMPLATES.get(node.op)
+        if template is not None and template.applies is not None and not template.applies(fields):
+            return None  # the forward called the rule: its gradient functions, not buffers
         if self.buffers is None or entry is None or (entry.applies is not None and not entry.applies(fields)) \
                 or node.inputs[part].array.dtype != node.array.dtype:
             return None

@@ -17,7 +17,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-from .templates import Fields
+from .templates import Fields, cat_forward
 
 __all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields"]
 
@@ -92,6 +92,24 @@ def _matrix_or_stack(name):
     return lambda f: "{%s}.T" % name if f.ndim(name) == 2 else "{%s}.swapaxes(-1, -2)" % name
 
 
+def _rows_of(code, f, names):
+    """``code`` with a batch of matrices flattened into rows, as the linear layer's rule does
+    (linear_product, linear_backward_weight): each of ``names`` (``{self}``, the result
+    ``{out}`` or its gradient ``{grad}``) as ``x.reshape(rows, columns)``."""
+    if f.ndim("self") == 2:
+        return code
+    shape = f.value("self_shape")
+    rows, columns = int(np.prod(shape[:-1])), {"{self}": shape[-1], "{out}": f.value("weight_shape")[0],
+                                                "{grad}": f.value("weight_shape")[0]}
+    for name in names:
+        code = code.replace(name, f"{name}.reshape({rows}, {columns[name]})")
+    return code
+
+
+def _cat_into(f):
+    return cat_forward(f)[:-1] + f", out={f['out']})"  # np.concatenate(..., axis=dim, out=...)
+
+
 INTO = {
     "add": Into(_ufunc("add"), (SAME, SAME)),
     "sub": Into(_ufunc("subtract"), (SAME, "np.negative({grad}, out={out})")),
@@ -107,7 +125,10 @@ INTO = {
     # (1 - result ** 2) * grad, in the one buffer
     "tanh": Into(_ufunc("tanh", 1), ("np.multiply({result}, {result}, out={out})\nnp.subtract(1, {out}, out={out})\n"
                                      "np.multiply({out}, {grad}, out={out})",)),
-    "relu": Into("np.maximum({self}, 0, out={out})", ()),
+    "relu": Into("np.maximum({self}, 0, out={out})",
+                 ("np.greater({self}, 0, out={result}_positive)\nnp.multiply({result}_positive, {grad}, out={out})",),
+                 saves=lambda f: {"positive": (f.value("self_shape"), np.bool_)}),
+    "cat": Into(_cat_into, ()),
     "sqrt": Into(_ufunc("sqrt", 1), ()),
     "sum": Into(_sum_forward, ()),
     "max": Into("np.max({self}, axis={dim}, keepdims={keepdim}, out={out})", ()),
@@ -115,10 +136,12 @@ INTO = {
     "matmul": Into("np.matmul({self}, {other}, out={out})",
                    (lambda f: ("np.matmul({grad}, " + _matrix_or_stack("other")(f) + ", out={out})").format_map(f),
                     lambda f: ("np.matmul(" + _matrix_or_stack("self")(f) + ", {grad}, out={out})").format_map(f))),
-    "linear": Into(lambda f: ("np.matmul({self}, {weight}.T, out={out})"
+    "linear": Into(lambda f: (_rows_of("np.matmul({self}, {weight}.T, out={out})", f, ("{self}", "{out}"))
                               + ("\nnp.add({out}, {bias}, out={out})" if "bias" in f else "")).format_map(f),
-                   ("np.matmul({grad}, {weight}, out={out})", "np.matmul({grad}.T, {self}, out={out})", SAME),
-                   applies=lambda f: f.ndim("self") == 2),
+                   ("np.matmul({grad}, {weight}, out={out})",
+                    lambda f: _rows_of("np.matmul({grad}.T, {self}, out={out})", f, ("{grad}", "{self}")).format_map(f),
+                    SAME),
+                   applies=lambda f: f.ndim("weight") == 2 and f.ndim("self") >= 2),
 }
 
 

@@ -125,6 +125,55 @@ def _embedding_saves(f):
     return {"identity": lambda dtype: np.eye(rows, dtype=dtype), "one_hot": (size, rows)}
 
 
+def _last(f, name):
+    return repr(f.value(name))
+
+
+def _softmax_forward(f):
+    # rules.softmax: the shift (softmax_shift), exp in place, divided by the sum
+    dim = _last(f, "dim")
+    return (f"np.subtract({{self}}, softmax_shift({{self}}, {dim}), out={{out}})\nnp.exp({{out}}, out={{out}})\n"
+            f"np.divide({{out}}, last_dim_sum({{out}}, {dim}), out={{out}})").format_map(f)
+
+
+def _softmax_grad(f):
+    # softmax_backward: result * (grad - sum(grad * result))
+    return (f"np.multiply({{grad}}, {{result}}, out={{out}})\n"
+            f"np.subtract({{grad}}, last_dim_sum({{out}}, {_last(f, 'dim')}), out={{out}})\n"
+            f"np.multiply({{out}}, {{result}}, out={{out}})").format_map(f)
+
+
+def _layer_norm_mean(f, array):
+    count = int(np.prod([f.value("self_shape")[d] for d in f.value("dims")]))
+    return f"last_dim_sum({array}, {_last(f, 'dims')}) * (1 / {count})"
+
+
+def _layer_norm_forward(f):
+    # rules.layer_norm: normed = (self - mean) * rstd, rstd = 1 / sqrt(mean(normed ** 2) + eps)
+    return (f"np.subtract({{self}}, {_layer_norm_mean(f, '{self}')}, out={{result}}_normed)\n"
+            f"np.multiply({{result}}_normed, {{result}}_normed, out={{out}})\n"
+            f"np.sqrt({_layer_norm_mean(f, '{out}')} + {{eps}}, out={{result}}_rstd)\n"
+            f"np.divide(1, {{result}}_rstd, out={{result}}_rstd)\n"
+            f"np.multiply({{result}}_normed, {{result}}_rstd, out={{result}}_normed)\n"
+            f"np.multiply({{result}}_normed, {{weight}}, out={{out}})\nnp.add({{out}}, {{bias}}, out={{out}})").format_map(f)
+
+
+def _layer_norm_grad(f):
+    # rstd * (scaled - mean(scaled) - normed * mean(scaled * normed)), scaled = grad * weight
+    return (f"np.multiply({{grad}}, {{weight}}, out={{result}}_scaled)\n"
+            f"np.subtract({{result}}_scaled, {_layer_norm_mean(f, '{result}_scaled')}, out={{out}})\n"
+            f"np.multiply({{result}}_scaled, {{result}}_normed, out={{result}}_scaled)\n"
+            f"np.multiply({{result}}_normed, {_layer_norm_mean(f, '{result}_scaled')}, out={{result}}_scaled)\n"
+            f"np.subtract({{out}}, {{result}}_scaled, out={{out}})\nnp.multiply({{out}}, {{result}}_rstd, out={{out}})"
+            ).format_map(f)
+
+
+def _layer_norm_saves(f):
+    shape = f.value("self_shape")
+    kept = tuple(1 if d in f.value("dims") else size for d, size in enumerate(shape))
+    return {"normed": shape, "rstd": kept, "scaled": shape}
+
+
 FUSED = {
     "batch_norm": Into(_batch_norm_forward, (_batch_norm_grad, "np.multiply({grad}, {result}_normed, out={out})",
                                              SAME), _batch_norm_applies, ("input", "result", "result"),
@@ -132,6 +181,13 @@ FUSED = {
     "cross_entropy": Into(_cross_entropy_forward, (_cross_entropy_grad,), _cross_entropy_applies, "input",
                           "cross_entropy({self}, {target})", _cross_entropy_saves),
     "getitem": Into(INTO["getitem"].forward, (_embedding_grad,), saves=_embedding_saves),
+    "softmax": Into(_softmax_forward, (_softmax_grad,)),
+    "layer_norm": Into(_layer_norm_forward, (_layer_norm_grad, "np.multiply({grad}, {result}_normed, out={out})",
+                                             SAME), saves=_layer_norm_saves),
+    # masked_fill: the other input, then the value where the mask holds; each gradient where it was taken
+    "where": Into("np.copyto({out}, {other})\nnp.copyto({out}, {self}, where={condition})",
+                  (None, "np.copyto({out}, 0)\nnp.copyto({out}, {grad}, where={condition})",
+                   "np.copyto({out}, {grad})\nnp.copyto({out}, 0, where={condition})")),
 }
 
 

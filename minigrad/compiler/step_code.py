@@ -154,7 +154,7 @@ class StepWriter:
         and what its gradients read into others, or None."""
         entry, dtype = into_entry(out.op), out.array.dtype
         if entry is None or (entry.applies is not None and not entry.applies(fields)) or any(
-                isinstance(value, Tensor) and value.array.dtype != dtype for value in out.inputs):
+                isinstance(value, Tensor) and value.array.dtype not in (dtype, np.bool_) for value in out.inputs):
             return None
         code = entry.code(None, into_fields(fields, fields["result"]))
         if code is None:

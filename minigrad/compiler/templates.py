@@ -25,7 +25,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-__all__ = ["Template", "Fields", "SCATTER", "TEMPLATES"]
+__all__ = ["Template", "Fields", "SCATTER", "TEMPLATES", "cat_forward"]
 
 SCATTER = "scatter"
 
@@ -216,7 +216,7 @@ def _layer_norm_self_grad(f):
             f"- {r}_normed * (last_dim_sum({scaled} * {r}_normed, {dims}) * {count})) * {r}_rstd")
 
 
-def _cat_forward(f):
+def cat_forward(f):
     count = sum(1 for key in f if key.startswith("input") and not key.endswith("_shape"))
     return f"np.concatenate([{', '.join(f[f'input{i}'] for i in range(count))}], axis={f['dim']})"
 
@@ -264,5 +264,5 @@ TEMPLATES = {
     "layer_norm": Template(_layer_norm_forward, (_layer_norm_self_grad, "{grad} * {result}_normed", "{grad}"),
                            ("input", "result", "result"), summary="layer_norm({self}, {weight}, {bias})",
                            applies=lambda f: f.fast and "bias" in f and all(f.value("self_shape"))),
-    "cat": Template(_cat_forward, _cat_grad, "input"),
+    "cat": Template(cat_forward, _cat_grad, "input"),
 }
