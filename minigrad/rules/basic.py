@@ -184,11 +184,9 @@ def cross_entropy(self, target):
     """Mean over the rows of -log(softmax(self)[row, target[row]]), the log-sum-exp
     shifted by the row max."""
     shifted = self - row_max(self)
-    log_sum = np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
-    picked = shifted[np.arange(len(target)), target] - log_sum[:, 0]  # the log-probabilities at the targets
-    result = np.add.reduce(picked) * (-1 / len(target))
-    # all the log-probabilities only for backward: an evaluation pass never makes them
-    return result, lambda grad: cross_entropy_backward(grad, shifted - log_sum, target)
+    log_probs = shifted - np.log(np.add.reduce(np.exp(shifted), axis=1, keepdims=True))
+    result = np.add.reduce(log_probs[np.arange(len(target)), target]) * (-1 / len(target))
+    return result, lambda grad: cross_entropy_backward(grad, log_probs, target)
 
 
 def linear(self, weight, bias=None):
