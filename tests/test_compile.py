@@ -176,6 +176,18 @@ def test_plain_sgd_keeps_parameters_as_views_of_one_buffer_and_retraces_when_one
     assert_same_state(eager_model, model)
 
 
+def test_an_update_that_gains_a_term_is_traced_again():
+    eager_model, eager_optimizer, eager_step = training(lr=0.1)
+    model, optimizer, step = training(lr=0.1)
+    compiled = mg.compile(step)
+    for i in range(4):
+        for opt in (eager_optimizer, optimizer):
+            opt.param_groups[0]["momentum"] = 0.9 if i >= 2 else 0.0  # momentum from the third step on
+        assert compiled(X[:32], Y[:32]).item() == pytest.approx(eager_step(X[:32], Y[:32]).item(), rel=1e-5)
+    assert compiled.traces == 2 and "momentum_buffer_flat0" in compiled.source
+    assert_same_state(eager_model, model)
+
+
 def check_retrace(change, calls=2):
     """Each call after ``change`` gives the eager step's loss, and the step was traced again."""
     eager_model, _, eager_step = training(lr=0.1)
