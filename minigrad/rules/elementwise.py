@@ -167,10 +167,22 @@ def clamp(self, min, max):
                     lambda grad: np.where(self > max if min is None else (self > max) | (max < min), grad, 0))
 
 
+def _where(condition, self, other):
+    """np.where(condition, self, other); masked_fill's case (a number where a bool mask that
+    fits ``other``'s trailing dims is true) as a copy of ``other`` with the number written
+    in, which numpy does faster (docs/performance.md, "where")."""
+    if (type(self) is float and type(other) is np.ndarray and other.dtype.kind == "f"
+            and condition.dtype == np.bool_ and condition.shape == other.shape[other.ndim - condition.ndim:]):
+        result = other.copy()
+        np.copyto(result, self, where=condition)
+        return result
+    return np.where(condition, self, other)
+
+
 def where(condition, self, other):
-    return np.where(condition, self, other), (None,
-                                              lambda grad: np.where(condition, grad, 0),
-                                              lambda grad: np.where(condition, 0, grad))
+    return _where(condition, self, other), (None,
+                                            lambda grad: np.where(condition, grad, 0),
+                                            lambda grad: np.where(condition, 0, grad))
 
 
 # ----- binary -----
