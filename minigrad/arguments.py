@@ -92,6 +92,9 @@ def infer_shape(shape, size, old_shape, name):
 def _index_part(part):
     if isinstance(part, tuple):  # a tuple inside an index is a sequence of indices, as numpy reads it
         part = list(part)
+    if isinstance(part, slice) and part.step is not None and part.step < 0:  # numpy reverses; PyTorch refuses
+        raise ValueError(f"index: a slice's step must be greater than zero, got {part.step} (as in PyTorch); "
+                         f"x.flip(dim) reverses a tensor")
     if isinstance(part, Node):
         return part.array
     if isinstance(part, range):

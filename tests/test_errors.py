@@ -125,6 +125,8 @@ def read_only_step(optimizer):
     (lambda: mg.linspace(5, 10, 3, dtype=bool), NotImplementedError, r"linspace: not implemented for dtype bool"),
     (lambda: mg.logspace(0, 1, 3, dtype=mg.bool_), NotImplementedError, r"logspace: not implemented for dtype bool"),
     (lambda: mg.arange(0, 5, 0), RuntimeError, r"arange: step must be nonzero"),
+    (lambda: data(5)[::-1], ValueError, r"index: a slice's step must be greater than zero, got -1 .*flip"),
+    (lambda: data(5, 2).__setitem__((slice(None, None, -2), 0), 1.0), ValueError, r"index: .*step must be greater than zero, got -2"),
     (lambda: mg.arange(5, 0), RuntimeError, r"arange: end 0 and start 5 are inconsistent with the sign of step 1"),
     # dtypes a tensor cannot hold, refused where they would enter
     (lambda: mg.tensor(np.array([1 + 2j])), TypeError, r"tensor: minigrad does not support dtype complex128; a tensor holds one of bool, .*float64"),
