@@ -125,6 +125,14 @@ INTO = {
     # (1 - result ** 2) * grad, in the one buffer
     "tanh": Into(_ufunc("tanh", 1), ("np.multiply({result}, {result}, out={out})\nnp.subtract(1, {out}, out={out})\n"
                                      "np.multiply({out}, {grad}, out={out})",)),
+    # stable_sigmoid: e = exp(-|x|), 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere; its backward in place
+    "sigmoid": Into("np.abs({self}, out={result}_e)\nnp.negative({result}_e, out={result}_e)\n"
+                    "np.exp({result}_e, out={result}_e)\nnp.add(1, {result}_e, out={out})\n"
+                    "np.divide({result}_e, {out}, out={result}_e)\nnp.divide(1, {out}, out={out})\n"
+                    "np.less({self}, 0, out={result}_negative)\nnp.copyto({out}, {result}_e, where={result}_negative)",
+                    ("np.multiply({grad}, {result}, out={out})\nnp.subtract(1, {result}, out={result}_e)\n"
+                     "np.multiply({out}, {result}_e, out={out})",),
+                    saves=lambda f: {"e": f.value("self_shape"), "negative": (f.value("self_shape"), np.bool_)}),
     "relu": Into("np.maximum({self}, 0, out={out})",
                  ("np.greater({self}, 0, out={result}_positive)\nnp.multiply({result}_positive, {grad}, out={out})",),
                  saves=lambda f: {"positive": (f.value("self_shape"), np.bool_)}),

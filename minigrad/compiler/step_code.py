@@ -20,7 +20,7 @@ from .. import rules
 from ..debug import _describe_origin, _user_frame
 from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
-from ..rules.helpers import row_max, scatter_rows, warnings_back, warnings_off
+from ..rules.helpers import row_max, scatter_rows, stable_sigmoid, warnings_back, warnings_off
 from ..rules.linear_helpers import linear_backward_weight, linear_product
 from ..rules.normalization import last_dim_sum, softmax_backward, softmax_shift
 from ..tensor import Tensor
@@ -273,7 +273,8 @@ class StepWriter:
                      "warnings_back": warnings_back, "mark_written": mark_written, "softmax_shift": softmax_shift,
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
                      "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
-                     "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite}
+                     "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite,
+                     "stable_sigmoid": stable_sigmoid}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value

@@ -238,6 +238,7 @@ TEMPLATES = {
     "exp": _unary("np.exp({self})", "{result} * {grad}"),
     "log": _unary("np.log({self})", "{grad} / {self}"),
     "tanh": _unary("np.tanh({self})", "(1 - {result} ** 2) * {grad}"),
+    "sigmoid": _unary("stable_sigmoid({self})", "{grad} * {result} * (1 - {result})"),
     "relu": _unary("np.maximum({self}, 0)", "({self} > 0) * {grad}"),
     "sqrt": _unary("np.sqrt({self})", "{grad} / (2 * {result})"),
     "abs": _unary("np.abs({self})", "np.sign({self}) * {grad}"),
