@@ -143,11 +143,6 @@ def _linear_forward(f):
     return "{self} @ {weight}.T".format_map(f) + (" + {bias}".format_map(f) if "bias" in f else "")
 
 
-def _matrices(*names):
-    """Applies when the named inputs are matrices (batched and 1-D products call their rule)."""
-    return lambda f: all(f.ndim(name) == 2 for name in names)
-
-
 def _stacks(f):
     """Applies to a product of matrices, or of stacks of matrices with the same batch dims."""
     shapes = f.value("self_shape"), f.value("other_shape")
