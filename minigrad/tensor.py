@@ -12,6 +12,7 @@ from numbers import Number
 import numpy as np
 
 from . import backward as _backward
+from .arguments import check_same_dtype
 from .dtypes import as_array, bool_, float32, float64, get_default_dtype, int32, int64
 from .printing import array_text, grad_fn_name
 from .engine import Node, ops, set_tensor_class
@@ -27,15 +28,18 @@ from .tensor_shape import ShapeMethods
 __all__ = ["Tensor", "HookHandle"]
 
 
-def _arithmetic(op, name):
+def _arithmetic(op, name, promotes_tensors=True):
     """The operator ``__name__`` and its reflection, applying ``op`` (for ``@``, ``_matmul``,
     which refuses numbers): straight to it for a tensor of the same dtype, or a float tensor
     and a Python number (nearly every call), else through ``Tensor._binary``, which promotes
-    (one call less: docs/performance.md)."""
+    (one call less: docs/performance.md). Two tensors of different dtypes raise instead
+    unless ``promotes_tensors``: PyTorch's ``@`` promotes neither."""
     def operator(self, other):
         if isinstance(other, Tensor) and other.array.dtype is self.array.dtype or \
                 type(other) in _PLAIN_NUMBERS and self.array.dtype.kind == "f":
             return op(self, other)
+        if not promotes_tensors and isinstance(other, Tensor):
+            check_same_dtype(name, ("input", "other"), self, other)
         return self._binary(other, op)
 
     def reflected(self, other):
@@ -293,7 +297,7 @@ class Tensor(Node, ShapeMethods, IndexingMethods, ReductionMethods, MathMethods,
     def __pos__(self):
         return self
 
-    __matmul__, __rmatmul__ = _arithmetic(_matmul, "matmul")
+    __matmul__, __rmatmul__ = _arithmetic(_matmul, "matmul", promotes_tensors=False)
 
     def __abs__(self):
         return ops.abs(self)

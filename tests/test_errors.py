@@ -125,6 +125,7 @@ def read_only_step(optimizer):
     (lambda: mg.linspace(5, 10, 3, dtype=bool), NotImplementedError, r"linspace: not implemented for dtype bool"),
     (lambda: mg.logspace(0, 1, 3, dtype=mg.bool_), NotImplementedError, r"logspace: not implemented for dtype bool"),
     (lambda: mg.arange(0, 5, 0), RuntimeError, r"arange: step must be nonzero"),
+    (lambda: data(2, 3) @ data(3, 2).double(), RuntimeError, r"matmul: expected all tensors to have the same dtype, got input float32, other float64"),
     (lambda: data(5)[::-1], ValueError, r"index: a slice's step must be greater than zero, got -1 .*flip"),
     (lambda: data(5, 2).__setitem__((slice(None, None, -2), 0), 1.0), ValueError, r"index: .*step must be greater than zero, got -2"),
     (lambda: mg.arange(5, 0), RuntimeError, r"arange: end 0 and start 5 are inconsistent with the sign of step 1"),
@@ -166,7 +167,7 @@ def read_only_step(optimizer):
     # a rule's own error keeps its type and message, and names the op
     (lambda: add_text(data(2)), TypeError, r"(?s)did not contain a loop.*add_text: raised by the op, on inputs of shapes \(2,\)"),
     (lambda: mg.tensor([True]) - mg.tensor([True]), TypeError, r"sub: numpy boolean subtract.*\(input shapes: \(1,\), \(1,\)\)"),
-    (lambda: mg.Tensor(np.ones((3, 4)), label="W1") @ data(5, 2), ValueError, r"matmul: .*\(input shapes: W1 \(3, 4\), \(5, 2\)\)"),
+    (lambda: mg.Tensor(np.ones((3, 4), np.float32), label="W1") @ data(5, 2), ValueError, r"matmul: .*\(input shapes: W1 \(3, 4\), \(5, 2\)\)"),
     # misuse, told what to do instead
     (lambda: leaf(3).backward("ab"), TypeError, r"backward: the gradient must be a tensor, an array or a number, got str 'ab'"),
     (lambda: leaf(3).add_(1), RuntimeError, r"a leaf Variable that requires grad .* inside `with torch.no_grad\(\):`"),

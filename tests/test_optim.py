@@ -174,7 +174,7 @@ def test_zero_grad():
 def test_an_optimiser_trains_a_model_from_its_parameters_generator():
     rng = np.random.default_rng(0)
     x = mg.tensor(rng.standard_normal((64, 3)))
-    y = x @ mg.tensor([[1.0], [-2.0], [0.5]]) + 0.3
+    y = x @ mg.tensor([[1.0], [-2.0], [0.5]], dtype=x.dtype) + 0.3
     model = nn.Linear(3, 1, dtype=mg.float64, generator=rng)
     opt = optim.Adam(model.parameters(), lr=0.1)  # a generator, as in torch
     losses = []
