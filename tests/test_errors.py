@@ -125,6 +125,7 @@ def read_only_step(optimizer):
     (lambda: mg.linspace(5, 10, 3, dtype=bool), NotImplementedError, r"linspace: not implemented for dtype bool"),
     (lambda: mg.logspace(0, 1, 3, dtype=mg.bool_), NotImplementedError, r"logspace: not implemented for dtype bool"),
     (lambda: mg.arange(0, 5, 0), RuntimeError, r"arange: step must be nonzero"),
+    (lambda: mg.tensor([True, False]).relu(), TypeError, r"relu: boolean inputs are not supported.*\(input shapes: \(2,\)\)"),
     (lambda: data(2, 3) @ data(3, 2).double(), RuntimeError, r"matmul: expected all tensors to have the same dtype, got input float32, other float64"),
     (lambda: data(5)[::-1], ValueError, r"index: a slice's step must be greater than zero, got -1 .*flip"),
     (lambda: data(5, 2).__setitem__((slice(None, None, -2), 0), 1.0), ValueError, r"index: .*step must be greater than zero, got -2"),

@@ -78,6 +78,8 @@ def sigmoid(self):
 
 
 def relu(self):
+    if self.dtype == np.bool_:
+        raise TypeError("boolean inputs are not supported, as in PyTorch")
     # against a row of zeros, which numpy runs twice as fast as against the number 0
     return np.maximum(self, filled(self.shape[-1:], self.dtype, 0)), lambda grad: grad * ~(self <= 0)  # NaN passes
 
