@@ -17,6 +17,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
+from ..rules.linear_helpers import _SMALL_WEIGHT as SMALL_WEIGHT
 from .templates import Fields, cat_forward
 
 __all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields"]
@@ -92,6 +93,13 @@ def _matrix_or_stack(name):
     return lambda f: "{%s}.T" % name if f.ndim(name) == 2 else "{%s}.swapaxes(-1, -2)" % name
 
 
+def _transposed(f):
+    """The weight's transpose as linear_product takes it: for a batch of matrices, a small
+    weight copied into rows (OpenBLAS multiplies by it faster than by the transposed view)."""
+    small = f.ndim("self") > 2 and np.prod(f.value("weight_shape")) <= SMALL_WEIGHT
+    return "np.ascontiguousarray({weight}.T)" if small else "{weight}.T"
+
+
 def _rows_of(code, f, names):
     """``code`` with a batch of matrices flattened into rows, as the linear layer's rule does
     (linear_product, linear_backward_weight): each of ``names`` (``{self}``, the result
@@ -144,7 +152,7 @@ INTO = {
     "matmul": Into("np.matmul({self}, {other}, out={out})",
                    (lambda f: ("np.matmul({grad}, " + _matrix_or_stack("other")(f) + ", out={out})").format_map(f),
                     lambda f: ("np.matmul(" + _matrix_or_stack("self")(f) + ", {grad}, out={out})").format_map(f))),
-    "linear": Into(lambda f: (_rows_of("np.matmul({self}, {weight}.T, out={out})", f, ("{self}", "{out}"))
+    "linear": Into(lambda f: (_rows_of("np.matmul({self}, %s, out={out})" % _transposed(f), f, ("{self}", "{out}"))
                               + ("\nnp.add({out}, {bias}, out={out})" if "bias" in f else "")).format_map(f),
                    ("np.matmul({grad}, {weight}, out={out})",
                     lambda f: _rows_of("np.matmul({grad}.T, {self}, out={out})", f, ("{grad}", "{self}")).format_map(f),

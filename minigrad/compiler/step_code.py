@@ -167,7 +167,8 @@ class StepWriter:
         """The backward of ``root``'s graph, and each parameter's gradient into its ``.grad``."""
         if not self.made(root):
             raise CompileError("compile: the step calls backward() on a tensor it did not make")
-        order = graph_order(root)
+        # latest made first, as backward.py's heap takes them: gradients add up in eager mode's order
+        order = sorted(graph_order(root), key=lambda tensor: tensor._seq)
         outside = [node for node in order if not node.is_leaf and not self.made(node)]
         if outside:
             raise CompileError(f"compile: the step's loss depends on a {outside[0].op} made by ops outside the "
