@@ -11,14 +11,12 @@ writes, but only for ops made before the latest write anywhere: one comparison p
 when nothing was written in place (the usual training step).
 """
 
-import sys
-import weakref
 from heapq import heappop, heappush
 
 import numpy as np
 
-from .engine import FREED, Node, last_write, leaf, ops, reduce_to_shape
-from .released import Released, Releaser
+from .engine import FREED, Node, last_write, leaf, reduce_to_shape
+from .released import Releaser
 from .rules.helpers import Scattered, quietly
 from .state import current_modes
 
@@ -27,7 +25,7 @@ __all__ = ["backward"]
 
 def backward(root, gradient=None, retain_graph=False):
     """Accumulate d(root)/d(leaf), weighted by ``gradient``, into every leaf's ``.grad``."""
-    walk = _Walk(root, _seed(root, gradient), retain_graph, _OWN_REFERENCES)
+    walk = _Walk(root, _seed(root, gradient), retain_graph)
     quietly(walk.run)  # with numpy's warnings off: inf and nan come out as in PyTorch, which prints no warning
 
 
@@ -63,7 +61,7 @@ class _Walk:
     __slots__ = ("grads", "pending", "summed", "handed_out", "checks", "retain_graph", "last_write", "walked",
                  "releaser")
 
-    def __init__(self, root, gradient, retain_graph, own_references):
+    def __init__(self, root, gradient, retain_graph):
         self.grads = {root: gradient}
         self.pending = [(-root._seq, root, None)]  # with the first op that handed the tensor a gradient
         self.summed = set()  # ids of the tensors whose waiting gradient was made here by a sum: safe to add into
@@ -74,7 +72,7 @@ class _Walk:
         self.last_write = last_write()
         # the nodes to free when the walk ends: inside detect_anomaly, which draws the graph of a failed backward
         self.walked = [] if self.checks and not retain_graph else None
-        self.releaser = None if retain_graph else Releaser(own_references)
+        self.releaser = None if retain_graph else Releaser()
 
     def run(self):
         """Take each tensor off the heap with all its gradient summed, and hand each input
@@ -84,6 +82,9 @@ class _Walk:
         last_write = self.last_write
         release = self.releaser and self.releaser.release
         free = release is not None and not checks
+        # passed beside each tensor released, as the tensor is: its references are the walk's own (the frames'
+        # variables, as the running Python counts them, a debugger's copies of them too), for released.py to tell
+        probe = object()
         while pending:
             _, node, taker = heappop(pending)
             grad = grads.pop(node)
@@ -101,15 +102,11 @@ class _Walk:
                 if grad_fn is not None and deliver(node, inp, grad_fn(grad)):
                     recorded += 1
             if free:
-                release(node, taker, recorded)
+                release(node, taker, recorded, probe)
             elif self.walked is not None:
-                self.walked.append((node, taker, recorded))
-        walked = self.walked
-        if walked:  # popped one by one, so that the list holds no reference to the tensor released
-            walked.reverse()
-            while walked:
-                node, taker, recorded = walked.pop()
-                release(node, taker, recorded)
+                self.walked.append((node, taker))
+        for node, taker in self.walked or ():  # the heap's references are gone: recorded unknown
+            release(node, taker, None, probe)
 
     def deliver(self, node, inp, grad):
         """Hand ``inp`` the gradient ``grad`` that ``node``'s op gave it: into ``.grad`` for a
@@ -271,29 +268,3 @@ def _run_hooks(tensor, grad):
             grad = np.array(replaced, dtype=grad.dtype)  # a copy: .grad must not alias the caller's array
     return grad
 
-
-def _released_in_place(own_references, held):
-    """Whether a walk counting ``own_references`` of its own turns into its own stand-in an
-    intermediate that the graph alone holds (``held`` False), or one a variable holds too."""
-    x = leaf(np.ones(2))
-    x.requires_grad = True
-    y = ops.mul(ops.mul(x, 2.0), 3.0)  # an op's output, which the walk takes as the taker of its input
-    root, tensor = ops.sum(y, dim=None, keepdim=False), weakref.ref(y)
-    if not held:
-        del y
-    _Walk(root, np.ones(()), False, own_references).run()
-    return type(tensor()) is Released
-
-
-def _walk_references():
-    """The references the walk holds to a tensor it releases (its frames' variables), as
-    the running Python counts them (3.14 counts fewer): the one count that releases in place
-    what the graph alone holds, and never what a variable holds. If none does, a count no
-    tensor reaches: released tensors then always get a new stand-in (slower, as correct)."""
-    for own_references in range(1, 9):
-        if _released_in_place(own_references, held=False):
-            return sys.maxsize if _released_in_place(own_references, held=True) else own_references
-    return sys.maxsize
-
-
-_OWN_REFERENCES = _walk_references()

@@ -9,10 +9,13 @@ the gradient it kept, but not its array. Which one depends on who else holds the
   itself turns into a ``Released`` where it is, and its array goes;
 - someone else too (the user's variable): the ops that took it take a new ``Released``
   instead, so the tensor keeps its array for its holder and dies when they drop it.
-The walk knows how many of its ops took a tensor; ``sys.getrefcount`` tells how many
-references there are in all, the walk's own ones included (backward.py counts those once,
-at import, as the running Python counts them). The first case is nearly free, which is
-what keeps backward as fast as when it dropped the graph (docs/performance.md).
+The walk knows how many of its ops took a tensor and how often it names the tensor itself;
+``sys.getrefcount`` tells how many references there are in all, and the same count of an
+object the walk passes exactly as it passes the tensor tells how many of them are the walk
+frames' own (however the running Python counts them, a debugger's copies included). The
+first case is nearly free, which is what keeps backward about as fast as when it dropped
+the graph (docs/performance.md). Inside ``detect_anomaly``, which releases when the walk
+has ended, every tensor gets a new stand-in.
 
 A parameter (a leaf that requires grad) stays itself, as PyTorch's graph holds the leaves
 it accumulates into; an input that does not require grad gets a ``Released`` standing for
@@ -163,10 +166,9 @@ class Releaser:
     """The releasing of one backward walk: which ops took each tensor, and the stand-ins
     made, one per tensor or array however many ops took it."""
 
-    __slots__ = ("own", "stand_ins", "arrays", "takers")
+    __slots__ = ("stand_ins", "arrays", "takers")
 
-    def __init__(self, own):
-        self.own = own  # the walk's own references to a tensor it releases (backward.py)
+    def __init__(self):
         self.stand_ins = {}  # id(tensor) -> its Released, for the tensors held elsewhere: by id, so as not to hold them
         self.arrays = {}     # id(array) -> (array, its ReleasedArray): held, so that no other array takes the id
         self.takers = {}     # id(tensor) -> the ops that took it beyond the first (the walk's heap has that one)
@@ -179,12 +181,13 @@ class Releaser:
         else:
             takers.append(node)
 
-    def release(self, node, taker, recorded):
+    def release(self, node, taker, recorded, probe):
         """Free what ``node``'s op kept for backward (its gradient functions and the arrays
         they saved), keeping the graph's structure. ``taker`` is the first op the walk
         reached ``node`` from (None for the root, whose holder called backward); the walk
-        keeps ``node`` ``recorded`` times as the taker of its inputs. The walk's hot path,
-        written out in one function: docs/performance.md."""
+        keeps ``node`` ``recorded`` times as the taker of its inputs (None: unknown, never
+        in place); ``probe`` came as ``node`` came, held by nothing else. The walk's hot
+        path, written out in one function: docs/performance.md."""
         grad_fns = node._grad_fns
         node._grad_fns = FREED
         if None in grad_fns:  # an input that does not require grad: a number, an array or a tensor
@@ -199,9 +202,10 @@ class Releaser:
         takers = self.takers
         more = takers.pop(id(node), None) if takers else None
         # held by nothing but the ops that took it and the walk: it becomes its own stand-in
-        if getrefcount(node) == self.own + recorded + (1 if more is None else 1 + len(more)):
+        if recorded is not None and \
+                getrefcount(node) - getrefcount(probe) == recorded + (1 if more is None else 1 + len(more)):
             array = node.array  # (op outputs are all of one class, which shares Released's slots)
-            node.array = (array.shape, array.dtype, None)
+            node.array, node._hooks = (array.shape, array.dtype, None), None  # its hooks cannot run again
             node.__class__ = Released
             return
         self._replace(node, (taker,) if more is None else [taker, *more])

@@ -2,7 +2,9 @@
 backward() without retain_graph releases what it walked, and a kept loss then holds
 almost nothing. Freed by reference counting alone: no cycles for the garbage collector."""
 
+import contextlib
 import gc
+import sys
 import tracemalloc
 import weakref
 from contextlib import contextmanager
@@ -84,16 +86,36 @@ def test_a_second_backward_through_a_freed_graph_says_so():
 
 
 USES = {"once": lambda h: (h * 2).sum(), "twice by one op": lambda h: (h * h).sum(),
-        "by two ops": lambda h: (h * 2 + h.exp()).sum()}
+        "by two ops": lambda h: (h * 2 + h.exp()).sum(), "retaining its grad": lambda h: (h.retain_grad(), h.sum())[1],
+        "hooked": lambda h: (h.register_hook(lambda grad: grad * 2), h.tanh().sum())[1]}
 
 
+@contextmanager
+def traced():
+    """A trace function that reads every frame's variables, as pdb's does (CPython up to
+    3.12 then keeps a copy of them, which holds references)."""
+    def trace(frame, event, arg):
+        frame.f_locals
+        return trace
+
+    sys.settrace(trace)
+    try:
+        yield
+    finally:
+        sys.settrace(None)
+
+
+MODES = {"plain": contextlib.nullcontext, "detect_anomaly": mg.detect_anomaly, "traced": traced}
+
+
+@pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("use", USES)
 @pytest.mark.parametrize("held", [False, True])
-def test_an_intermediate_keeps_its_data_while_held_and_only_then(held, use):
+def test_an_intermediate_keeps_its_data_while_held_and_only_then(held, use, mode):
     """backward releases in place what the graph alone holds (released.py counts the
     references), never what anything else holds: over 50 rounds, so that the interpreter
     has specialised the walk's code by the last ones."""
-    with no_garbage_collector():
+    with no_garbage_collector(), MODES[mode]():
         for _ in range(50):
             h = mg.randn(4, 3, requires_grad=True).tanh()
             values, data = h.numpy().copy(), weakref.ref(h.array)
