@@ -94,7 +94,6 @@ def test_train_and_eval_reach_every_submodule():
     assert not net.encoder[1].training
 
 
-
 def test_train_and_eval_call_a_submodules_own_train():
     class Frozen(nn.Linear):  # as PyTorch, a submodule's override of train() is called
         def train(self, mode=True):
@@ -103,6 +102,7 @@ def test_train_and_eval_call_a_submodules_own_train():
     net = nn.Sequential(nn.Sequential(Frozen(2, 2)), nn.Tanh())
     net.train()
     assert [m.training for m in net.modules()] == [True, True, False, True]
+
 
 def test_eval_changes_what_batchnorm_computes():
     bn = nn.BatchNorm1d(3, dtype=F64)

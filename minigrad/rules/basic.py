@@ -11,7 +11,7 @@ from .helpers import (batch_norm_backward, cross_entropy_backward, div_backward_
                       matmul_backward_other, matmul_backward_self,
                       pow_backward_exponent, pow_backward_self, power, quiet, row_max, sign, stable_sigmoid,
                       sum_backward, tanh_backward)
-from .constants import filled
+from .constants import SMALL, filled
 from .linear_helpers import linear_backward_weight, linear_product
 
 __all__ = ["add", "sub", "mul", "div", "pow", "neg", "exp", "log", "tanh", "sigmoid", "relu", "sqrt", "abs",
@@ -79,9 +79,10 @@ def sigmoid(self):
 
 def relu(self):
     if self.dtype == np.bool_:
-        raise TypeError("boolean inputs are not supported, as in PyTorch")
-    # against a row of zeros, which numpy runs twice as fast as against the number 0
-    return np.maximum(self, filled(self.shape[-1:], self.dtype, 0)), lambda grad: grad * ~(self <= 0)  # NaN passes
+        raise RuntimeError("relu: boolean inputs are not supported, as in PyTorch")
+    # a matrix's rows against a kept row of zeros, which numpy runs twice as fast as against the number 0
+    zero = filled(self.shape[-1:], self.dtype, 0) if self.ndim > 1 and self.shape[-1] <= SMALL else 0
+    return np.maximum(self, zero), lambda grad: grad * ~(self <= 0)  # NaN passes
 
 
 @quiet

@@ -6,7 +6,9 @@ import functools
 
 import numpy as np
 
-__all__ = ["filled"]
+__all__ = ["SMALL", "filled"]
+
+SMALL = 4096  # the most elements a kept constant has: longer rows take the rules' plain path
 
 
 @functools.lru_cache(maxsize=64)
@@ -17,6 +19,7 @@ def _filled(shape, dtype, value):
 
 
 def filled(shape, dtype, value):
-    """A read-only array of ``shape`` and ``dtype`` holding ``value``, the same object each
-    time it is asked for (the dtype as a numpy dtype, so that one key names it)."""
+    """A read-only array of ``shape`` (at most SMALL elements) and ``dtype`` holding ``value``,
+    the same object each time it is asked for (the dtype as a numpy dtype, so that one key
+    names it)."""
     return _filled(shape, np.dtype(dtype), value)

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from .constants import filled
+from .constants import SMALL, filled
 from .helpers import quiet, row_max
 
 __all__ = ["softmax", "layer_norm"]  # softmax_backward and the sums are helpers, not ops
@@ -21,7 +21,7 @@ def last_dim_sum(array, dims):
     """The sum over ``dims``, kept as a dim of 1. Over the last dim alone it is a matrix
     product with a column of ones, which numpy runs four times as fast as a reduction
     along a short last axis."""
-    if not _along_last(array, dims) or array.dtype.kind != "f":
+    if not _along_last(array, dims) or array.dtype.kind != "f" or array.shape[-1] > SMALL:
         return np.add.reduce(array, axis=dims, keepdims=True)
     rows = array.reshape(-1, array.shape[-1]) @ filled((array.shape[-1], 1), array.dtype, 1)
     return rows.reshape(array.shape[:-1] + (1,))
@@ -35,18 +35,11 @@ def last_dim_max(array, dims):
     return row_max(array.reshape(-1, array.shape[-1])).reshape(array.shape[:-1] + (1,))
 
 
-_SPREAD = 64  # exp of [-64, 0] is a normal float32 number, as precise as exp of anything above it
-
-
 def softmax_shift(array, dims):
-    """What softmax subtracts before exp, so that exp cannot overflow: the largest element
-    of the whole array, one number, when every finite element lies within 64 of it (then
-    exp loses no precision anywhere, and subtracting one number is a faster pass); else
-    the maximum over ``dims`` (docs/performance.md, "softmax's shift")."""
-    if array.size and array.dtype.kind == "f" and array.itemsize >= 4:  # float16's exp underflows within 10
-        top = array.max()  # NaN if any element is NaN: then the rows' own maxima
-        if np.isfinite(top) and not np.any((array < top - _SPREAD) & (array > -np.inf)):
-            return top
+    """What softmax subtracts before exp, so that exp cannot overflow: the maximum over
+    ``dims``, as PyTorch's kernel takes it. A shift shared by all rows was faster but rounds
+    a row far below the array's largest element more coarsely, and makes a row's digits
+    depend on the other rows (docs/performance.md, "softmax's shift")."""
     return last_dim_max(array, dims)
 
 
