@@ -211,6 +211,7 @@ FUNCTIONAL = [
     case("softmax dim -1 of 3-D", lambda lib, x: functional(lib).softmax(x, dim=-1), (2, 3, 4)),
     case("softmax large logits", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[1000.0, 999.0, -1000.0]])),
     case("softmax of rows 100 apart", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[0.0, 1.0, 2.5], [-100.0, -99.0, -98.5]])),
+    case("softmax unshifted near ±64", lambda lib, x: functional(lib).softmax(x, dim=1), np.array([[63.0, 62.5, -63.0], [-63.5, -64.0, -62.0]])),
     case("log_softmax dim 1", lambda lib, x: functional(lib).log_softmax(x, dim=1), (3, 5)),
     case("log_softmax dim 0", lambda lib, x: functional(lib).log_softmax(x, dim=0), (3, 5)),
     case("cross_entropy 2-D", lambda lib, x, t: functional(lib).cross_entropy(x, t), (4, 5), np.array([1, 0, 4, 1])),

@@ -130,9 +130,9 @@ def _last(f, name):
 
 
 def _softmax_forward(f):
-    # rules.softmax: the shift (softmax_shift), exp in place, divided by the sum
+    # rules.softmax: exp with or without the shift (softmax_exp), divided by the sum
     dim = _last(f, "dim")
-    return (f"np.subtract({{self}}, softmax_shift({{self}}, {dim}), out={{out}})\nnp.exp({{out}}, out={{out}})\n"
+    return (f"softmax_exp({{self}}, {dim}, out={{out}})\n"
             f"np.divide({{out}}, last_dim_sum({{out}}, {dim}), out={{out}})").format_map(f)
 
 

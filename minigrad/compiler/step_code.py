@@ -22,7 +22,7 @@ from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
 from ..rules.helpers import row_max, scatter_rows, stable_sigmoid, warnings_back, warnings_off
 from ..rules.linear_helpers import linear_backward_weight, linear_product
-from ..rules.normalization import last_dim_sum, softmax_backward, softmax_shift
+from ..rules.normalization import last_dim_sum, softmax_backward, softmax_exp
 from ..tensor import Tensor
 from .backward_code import BackwardWriter, graph_order
 from .buffered import Buffers, into_fields
@@ -271,7 +271,7 @@ class StepWriter:
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
         namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
                      "store_grad": store_grad, "scatter_rows": scatter_rows, "warnings_off": warnings_off,
-                     "warnings_back": warnings_back, "mark_written": mark_written, "softmax_shift": softmax_shift,
+                     "warnings_back": warnings_back, "mark_written": mark_written, "softmax_exp": softmax_exp,
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
                      "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
                      "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite,

@@ -178,8 +178,8 @@ def _last(f, name="dim"):
 
 
 def _softmax_forward(f):
-    # the rule's steps: the shift (softmax_shift) and the sum along the last dim as its helpers take them
-    return (f"{f['result']} = np.exp({f['self']} - softmax_shift({f['self']}, {_last(f)}))\n"
+    # the rule's steps: exp with or without the shift (softmax_exp) and the sum as its helpers take them
+    return (f"{f['result']} = softmax_exp({f['self']}, {_last(f)})\n"
             f"{f['result']} /= last_dim_sum({f['result']}, {_last(f)})")
 
 

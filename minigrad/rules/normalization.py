@@ -35,20 +35,31 @@ def last_dim_max(array, dims):
     return row_max(array.reshape(-1, array.shape[-1])).reshape(array.shape[:-1] + (1,))
 
 
-def softmax_shift(array, dims):
-    """What softmax subtracts before exp, so that exp cannot overflow: the maximum over
-    ``dims``, as PyTorch's kernel takes it. A shift shared by all rows was faster but rounds
-    a row far below the array's largest element more coarsely, and makes a row's digits
-    depend on the other rows (docs/performance.md, "softmax's shift")."""
-    return last_dim_max(array, dims)
+_NO_SHIFT = 64  # |x| up to which exp(x) is a normal float32 number, and no sum of them overflows
+_SMALLEST = math.exp(-_NO_SHIFT)
+
+
+def softmax_exp(array, dims, out=None):
+    """exp(array - shift) along ``dims``, softmax's numerator, written into ``out`` (a new
+    array if None). The shift keeps exp from overflowing: each row's maximum, as PyTorch
+    takes it; none when the largest element is at most 64 and no finite one lies below -64
+    (float32 and wider), where every exp is a normal number and exp(x) is nearer the exact
+    value than exp of a rounded difference, and one pass cheaper (docs/performance.md,
+    "softmax's shift")."""
+    out = np.empty_like(array) if out is None else out  # an array even for a 0-d one
+    if array.size and array.dtype.kind == "f" and array.itemsize >= 4 and array.max() <= _NO_SHIFT:
+        np.exp(array, out=out)
+        if not ((out < _SMALLEST) & (out > 0)).any():
+            return out
+    np.subtract(array, last_dim_max(array, dims), out=out)
+    return np.exp(out, out=out)
 
 
 @quiet
 def softmax(self, dim):
     """exp(self - shift) / sum(exp(self - shift)) along ``dim`` (a tuple of one dim, or () for
-    a 0-d array); the shift (``softmax_shift``) is a constant, so it changes no gradient."""
-    result = np.asarray(self - softmax_shift(self, dim))  # an array even for a 0-d self
-    np.exp(result, out=result)  # in place: every new array of this size is fresh memory to map
+    a 0-d array); the shift (``softmax_exp``) is a constant, so it changes no gradient."""
+    result = softmax_exp(self, dim)
     result /= last_dim_sum(result, dim)
     return result, lambda grad: softmax_backward(grad, result, dim)
 
