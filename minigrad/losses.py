@@ -5,13 +5,16 @@ nll_loss, binary_cross_entropy (on probabilities and on logits), mse_loss and l1
 fused op, on the makemore hot path; its other options are composed from log_softmax,
 gather and reductions, as PyTorch composes them."""
 
+import functools
 import math
 
 import numpy as np
 
 from .arguments import check_floating
 from .engine import Node, ops
+from .state import tracer
 from .tensor import Tensor
+from .tensor_math import traced_constant
 
 __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "mse_loss",
            "l1_loss"]
@@ -45,17 +48,21 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     # a negative ignore_index (-100 by default) can be no class: then it only matters out of range
     if target_array.dtype.kind == "i" and weight is None and reduction == "mean" and not label_smoothing \
             and ignore_index < 0 and input.ndim in (1, 2) and _fits_fast_path(input, target_array, ignore_index):
-        logits, indices = (input.view(1, -1), target_array.reshape(1)) if input.ndim == 1 else (input, target_array)
+        logits, indices = (input.view(1, -1), traced_constant(_one_row, target).array) if input.ndim == 1 \
+            else (input, target_array)
+        recorder = tracer()
+        if recorder is not None:  # mg.compile: every call of the compiled step checks its targets as here
+            recorder.checked(indices, functools.partial(_ignored_rows, shape=input.shape, ignore_index=ignore_index))
         try:
             return ops.cross_entropy(logits, target=indices)
         except IndexError:  # a class past the end
-            _check_classes(target_array, input, "cross_entropy")
+            _check_classes(target_array, input.shape, "cross_entropy")
             raise
     if not 0 <= label_smoothing <= 1:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {label_smoothing}")
     if target_array.dtype.kind != "f" or target_array.shape != input.shape:  # floats of another shape: indices
         _check_indices(input, target_array, "cross_entropy")
-        _check_classes(np.where(target_array == ignore_index, 0, target_array), input, "cross_entropy")
+        _check_classes(np.where(target_array == ignore_index, 0, target_array), input.shape, "cross_entropy")
     log_probs = input.log_softmax(_class_dim(input))
     if target_array.dtype.kind == "f":
         return _probability_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
@@ -73,15 +80,31 @@ def _fits_fast_path(logits, target, ignore_index):
     rows = logits.shape[:1] if logits.ndim == 2 else ()
     if target.shape != rows or (logits.ndim == 2 and not rows[0]):
         return False
-    return target.min() >= 0 or not np.any(target == ignore_index) and _check_classes(target, logits, "cross_entropy")
+    return target.min() >= 0 or not np.any(target == ignore_index) and _check_classes(target, logits.shape, "cross_entropy")
 
 
-def _check_classes(target, logits, name):
-    classes = logits.shape[_class_dim(logits)]
+def _one_row(target):
+    """A single target as the fused op takes it, one row's (made again by each call of a compiled step)."""
+    return np.asarray(target).reshape(1)
+
+
+def _check_classes(target, shape, name):
+    classes = shape[1 if len(shape) > 1 else 0]
     if target.size and (target.min() < 0 or target.max() >= classes):
         raise IndexError(f"{name}: target holds a class index outside [0, {classes - 1}] for input of shape "
-                         f"{logits.shape}")
+                         f"{shape}")
     return False
+
+
+def _ignored_rows(target, shape, ignore_index):
+    """The fused op's targets checked on each call of a compiled step as cross_entropy checks
+    them here: IndexError for a class out of range; the rows whose target is ``ignore_index``
+    (None if none is), which the loss leaves out, and the number of the others (the mean's)."""
+    if not target.size or 0 <= target.min() and target.max() < shape[-1]:
+        return None, target.size
+    ignored = target == ignore_index
+    _check_classes(np.where(ignored, 0, target), shape, "cross_entropy")
+    return ignored, np.float64(target.size - np.count_nonzero(ignored))  # 0 rows: a mean of nan, as eager
 
 
 def _check_indices(input, target, name):
@@ -135,7 +158,7 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     _check_indices(input, target, "nll_loss")
     kept = target != ignore_index
     safe = np.where(kept, target, 0)
-    _check_classes(safe, input, "nll_loss")
+    _check_classes(safe, input.shape, "nll_loss")
     weights = kept.astype(input.dtype) if weight is None else _array(weight).astype(input.dtype)[safe] * kept
     picked = input.gather(_class_dim(input), np.expand_dims(safe, _class_dim(input))).squeeze(_class_dim(input))
     loss = -picked * Tensor(weights)

@@ -84,6 +84,7 @@ class BackwardWriter:
         self.buffers = None  # mg.compile's buffered.Buffers: gradients written into arrays kept between calls
         self.fused = set()  # ids of the nodes with no template whose forward was written by fused.py
         self.chunks, self.inner = {}, set()  # mg.compile's composed graphs in closed form (patterns.py)
+        self.checks = {}  # id of an array setting -> (the array, the name of the check of its values each call)
 
     def take_chunks(self, chunks):
         """Write each chunk's closed form at its top node and skip the nodes inside it."""
@@ -108,6 +109,9 @@ class BackwardWriter:
         for key, value in (node.op_params or {}).items():
             code[key] = names.index_code(value) if key == "index" else names.code(value, key == "dim", key)
             values[key] = value
+            array, check = self.checks.get(id(value), (None, None))
+            if array is value:  # mg.compile: {target_check}, F.cross_entropy's check of the targets (fused.py)
+                code[f"{key}_check"] = check
         code["result"], code["grad"] = names.of(node), names.grad(node)
         return Fields(code, values, ndims, self.fast)
 

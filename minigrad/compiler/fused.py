@@ -71,28 +71,32 @@ def _batch_norm_saves(f):
 def _cross_entropy_applies(f):
     target = f.value("target")
     return f.ndim("self") == 2 and all(f.value("self_shape")) and isinstance(target, np.ndarray) \
-        and target.ndim == 1 and target.dtype.kind in "iu"
+        and target.ndim == 1 and target.dtype.kind in "iu" and "target_check" in f
 
 
 def _cross_entropy_forward(f):
-    # rules.cross_entropy: log_probs shifted by the row max; the mean of -log_probs at the targets
-    n = f.value("self_shape")[0]
-    return ("np.subtract({self}, row_max({self}), out={result}_log_probs)\n"
+    # F.cross_entropy's check of the targets (its IndexError, the rows of ignore_index and the count of the others),
+    # then rules.cross_entropy: log_probs shifted by the row max; the mean of -log_probs at the targets
+    return ("{result}_ignored, {result}_rows = {target_check}({target})\n"
+            "np.subtract({self}, row_max({self}), out={result}_log_probs)\n"
             "np.exp({result}_log_probs, out={result}_exp)\n"
             "np.add.reduce({result}_exp, axis=1, keepdims=True, out={result}_sums)\n"
             "np.log({result}_sums, out={result}_sums)\n"
             "np.subtract({result}_log_probs, {result}_sums, out={result}_log_probs)\n"
             "np.add({result}_starts, {target}, out={result}_positions)\n"
+            "if {result}_ignored is not None: np.copyto({result}_positions, {result}_starts, where={result}_ignored)\n"
             "np.take({result}_log_probs.reshape(-1), {result}_positions, out={result}_picked)\n"
+            "if {result}_ignored is not None: np.copyto({result}_picked, 0, where={result}_ignored)\n"
             "np.add.reduce({result}_picked, out={out})\n"
-            "np.multiply({out}, (-1 / %d), out={out})" % n).format_map(f)
+            "np.multiply({out}, -1 / {result}_rows, out={out})").format_map(f)
 
 
 def _cross_entropy_grad(f):
-    # (softmax - one_hot) / n, times the upstream gradient: cross_entropy_backward's steps
+    # (softmax - one_hot) / n, times the upstream gradient: cross_entropy_backward's steps; an ignored row's is 0
     return ("np.exp({result}_log_probs, out={out})\n"
             "{out}.reshape(-1)[{result}_positions] -= 1\n"
-            "np.multiply({out}, {grad} / %d, out={out})" % f.value("self_shape")[0]).format_map(f)
+            "if {result}_ignored is not None: np.copyto({out}, 0, where={result}_ignored[:, None])\n"
+            "np.multiply({out}, {grad} / {result}_rows, out={out})").format_map(f)
 
 
 def _cross_entropy_saves(f):

@@ -134,8 +134,10 @@ def cross_entropy_chunk(top):
 
     def code(names, grad, out):
         r = f"{names.of(top)}_chunk"
+        # a negative target picks from the end of its row, as the forward's indexing (which raised for one out of range)
         return (f"np.copyto({out}, {names.of(probs)})\n"
-                f"np.add({r}_starts, {names.code(index[1])}, out={r}_positions)\n"
+                f"np.remainder({names.code(index[1])}, {classes}, out={r}_positions)\n"
+                f"np.add({r}_positions, {r}_starts, out={r}_positions)\n"
                 f"{out}.reshape(-1)[{r}_positions] -= 1\n"
                 f"np.multiply({out}, {grad} * {names.code(scale)}, out={out})")
 

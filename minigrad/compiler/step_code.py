@@ -77,6 +77,7 @@ class StepWriter:
         self.flat, self.late = [], {}  # FlatUpdate updates; names bound to what they make when the trace ends
         self.buffers = Buffers(self.names)  # the arrays the ops write into, allocated once (buffered.py)
         self.fused = set()  # ids of the ops with no template written by their buffered form (fused.py)
+        self.checks = {}  # id of an op's array setting -> (the array, the name of the check of its values each call)
         self.start = leaf(np.empty(0))._seq  # tensors numbered after it were made in the step
         for name, value in arguments:
             self._input(name, value)
@@ -132,6 +133,7 @@ class StepWriter:
         writer = BackwardWriter(self.names, [])
         writer.fast = True
         self.names.later(out)
+        writer.checks = self.checks
         fields = writer.fields(out)
         self.names.alias(out.array, fields["result"])
         template = TEMPLATES.get(out.op)
@@ -176,6 +178,7 @@ class StepWriter:
         _refuse_gradient_watchers(order)
         writer = BackwardWriter(self.names, order)
         writer.rule_calls, writer.fast, writer.buffers, writer.fused = self.rule_calls, True, self.buffers, self.fused
+        writer.checks = self.checks
         writer.take_chunks(find_chunks(order))
         writer.lines.append(f"# backward of {self.names.of(root)}: {self.names.grad(root)}, ones, made once")
         self.late[self.names.grad(root)] = lambda: np.ones(root.array.shape, root.array.dtype)
@@ -227,6 +230,11 @@ class StepWriter:
         function = self.names.bind(remake, f"draw_{name}")
         self.names.alias(array, self.names.fresh(name))
         self.lines.append(f"{self.names.known(array)} = {function}()")
+
+    def checked(self, array, check):
+        """``check`` of ``array``'s values (F.cross_entropy's of its targets), called on each call's
+        values before the op that takes the array as a setting (``{target_check}``, fused.py)."""
+        self.checks[id(array)] = (array, self.names.bind(check, "check_targets"))
 
     def derived(self, array, make, args):
         """A constant computed from values outside any op: computed again at this point of each call

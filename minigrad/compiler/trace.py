@@ -71,6 +71,11 @@ class Tracer(Mode):
         self.writer.derived(array, make, args)
         return array
 
+    def checked(self, array, check):
+        """``check(array)``, which F.cross_entropy made of its targets (``array``): the compiled
+        step calls it on each call's targets before the op that takes them (fused.py)."""
+        self.writer.checked(array, check)
+
     def _replayed(self, make, *args):
         """``make(*args)``, whose draws and values the compiled step makes again: not traced apart."""
         self.replaying = True
