@@ -17,7 +17,7 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-from ..rules.linear_helpers import _SMALL_WEIGHT as SMALL_WEIGHT
+from ..rules.linear_helpers import SMALL_WEIGHT
 from .templates import Fields, cat_forward
 
 __all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields"]

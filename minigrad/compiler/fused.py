@@ -9,7 +9,7 @@ Their rules have no code template (``mg.explain`` calls them); compiled, each is
 
 import numpy as np
 
-from ..rules.helpers import _IDENTITY_ROWS, _ONE_HOT_LIMIT
+from ..rules.helpers import IDENTITY_ROWS, ONE_HOT_LIMIT
 from .buffered import INTO, SAME, Into
 
 __all__ = ["into_entry"]
@@ -109,7 +109,7 @@ def _one_hot_rows(f):
     # scatter_rows's one-hot product: for a small table, the rows picked as one-hot rows times the gradient
     index = f.value("index")
     return isinstance(index, np.ndarray) and index.dtype.kind in "iu" and f.ndim("self") == 2 and \
-        f.value("self_shape")[0] <= _IDENTITY_ROWS and f.value("self_shape")[0] * index.size <= _ONE_HOT_LIMIT
+        f.value("self_shape")[0] <= IDENTITY_ROWS and f.value("self_shape")[0] * index.size <= ONE_HOT_LIMIT
 
 
 def _embedding_grad(f):

@@ -29,7 +29,7 @@ __all__ = ["quiet", "quietly", "warnings_off", "warnings_back", "not_differentia
            "index_forward", "index_backward", "scatter_rows", "index_put_backward_self", "indexed", "matmul_backward_self",
            "matmul_backward_other", "row_max", "row_positions", "batch_norm_backward",
            "cross_entropy_backward", "tanh_backward", "in_place", "along", "scatter_add", "repeat_backward",
-           "repeat_interleave_backward"]
+           "repeat_interleave_backward", "ONE_HOT_LIMIT", "IDENTITY_ROWS"]
 
 
 def expand(array, shape):
@@ -230,8 +230,9 @@ def index_backward(grad, shape, dtype, index):
     return scatter_add(grad, shape, dtype, index)
 
 
-_ONE_HOT_LIMIT = 16384  # table rows x picked rows up to which the one-hot product is the faster
-_IDENTITY_ROWS = 256  # tables up to this many rows keep their identity matrix: at most 512 KB each
+# public: mg.compile's embedding gradient (compiler/fused.py) reads them too, to take the same form
+ONE_HOT_LIMIT = 16384  # table rows x picked rows up to which the one-hot product is the faster
+IDENTITY_ROWS = 256  # tables up to this many rows keep their identity matrix: at most 512 KB each
 
 
 @functools.lru_cache(maxsize=8)
@@ -249,7 +250,7 @@ def scatter_rows(grad, shape, dtype, rows):
     rows, else ``np.add.at`` on flat indices (docs/performance.md, "embedding")."""
     row_size = math.prod(shape[1:])
     values = grad.reshape(rows.size, row_size)
-    if shape[0] <= _IDENTITY_ROWS and shape[0] * rows.size <= _ONE_HOT_LIMIT:
+    if shape[0] <= IDENTITY_ROWS and shape[0] * rows.size <= ONE_HOT_LIMIT:
         table = _identity(shape[0], dtype).take(rows, axis=0).T @ values
         if math.isfinite(table.sum()):  # else 0 * inf in the product put nan in rows never picked
             return table if len(shape) == 2 else table.reshape(shape)  # no view where none is needed

@@ -5,9 +5,11 @@ import math
 
 import numpy as np
 
-__all__ = ["linear_product", "linear_backward_weight"]
+__all__ = ["linear_product", "linear_backward_weight", "SMALL_WEIGHT"]
 
-_SMALL_WEIGHT = 4096  # elements: a transposed copy of a weight this small takes about a microsecond
+# elements: a transposed copy of a weight this small takes about a microsecond; public, as
+# mg.compile's linear layer (compiler/buffered.py) reads it too, to take the same form
+SMALL_WEIGHT = 4096
 
 
 def linear_product(self, weight):
@@ -18,7 +20,7 @@ def linear_product(self, weight):
     by its transposed view, which it packs on every call (docs/performance.md, "linear_product")."""
     if self.ndim <= 2:
         return self @ weight.T
-    transposed = np.ascontiguousarray(weight.T) if weight.size <= _SMALL_WEIGHT else weight.T
+    transposed = np.ascontiguousarray(weight.T) if weight.size <= SMALL_WEIGHT else weight.T
     rows = self.reshape(math.prod(self.shape[:-1]), self.shape[-1]) @ transposed  # -1: not for empty arrays
     return rows.reshape(self.shape[:-1] + rows.shape[-1:])
 
