@@ -363,3 +363,14 @@ def test_every_op_of_the_compiled_step_writes_into_a_buffer_made_once():
     body = compiled.source.split("    try:\n")[1].split("    finally:")[0].split("\n")
     allowed = r"(.* = \w+(_t\.array|\.reshape\(.*\)|\.T)|.*_t\._grad = \w+|.*(out=|np\.copyto\().*|\s*#.*|.*\[.*\] [-+]= 1|.*(leaf|mark_written)\(.*|\s*\w+_ignored, \w+_rows = check_targets\w*\(\w+\)|\s*group0 = optimizer.param_groups\[0\]|)"
     assert [line for line in body if not re.fullmatch(allowed, line)] == []
+
+
+def test_grad_is_the_same_tensor_after_every_compiled_call_and_clone_keeps_a_copy():
+    model, _, step = training(lr=0.1)
+    compiled = mg.compile(step)
+    for _ in range(2):  # traced (eagerly), then run compiled
+        compiled(X[:32], Y[:32])
+    p = next(iter(model.parameters()))
+    kept, copy = p.grad, p.grad.clone()
+    compiled(X[32:64], Y[32:64])  # docs/compiler.md: the next call writes the same gradient buffer
+    assert p.grad is kept and not np.array_equal(copy.numpy(), kept.numpy())
