@@ -66,7 +66,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
     log_probs = input.log_softmax(_class_dim(input))
     if target_array.dtype.kind == "f":
         return _probability_cross_entropy(log_probs, target, weight, reduction, label_smoothing)
-    loss = nll_loss(log_probs, target_array, weight, ignore_index, reduction)
+    loss = _nll_loss(log_probs, target_array, weight, ignore_index, reduction, "cross_entropy")
     if not label_smoothing:
         return loss
     smooth = _smoothing_loss(log_probs, target_array, weight, ignore_index, reduction)
@@ -154,18 +154,42 @@ def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
     """-input[target] (``input`` holding log-probabilities), as ``torch.nn.functional.nll_loss``:
     shapes, ``weight`` and ``ignore_index`` as in ``cross_entropy``; the mean divides by
     the total weight of the targets not ignored."""
-    target = _array(target)
-    _check_indices(input, target, "nll_loss")
-    kept = target != ignore_index
-    safe = np.where(kept, target, 0)
-    _check_classes(safe, input.shape, "nll_loss")
-    weights = kept.astype(input.dtype) if weight is None else _array(weight).astype(input.dtype)[safe] * kept
-    picked = input.gather(_class_dim(input), np.expand_dims(safe, _class_dim(input))).squeeze(_class_dim(input))
-    loss = -picked * Tensor(weights)
+    _check_indices(input, _array(target), "nll_loss")
+    return _nll_loss(input, target, weight, ignore_index, reduction, "nll_loss")
+
+
+def _nll_loss(input, target, weight, ignore_index, reduction, name):
+    """nll_loss, its errors in the name of the function called (``name``). What it makes of
+    the targets' values is made again by each call of a compiled step (``traced_constant``)."""
+    dim = _class_dim(input)
+    classes = traced_constant(_picked_classes, target, tuple(input.shape), ignore_index, name)
+    weights = traced_constant(_target_weights, target, weight, ignore_index, input.array.dtype)
+    loss = -input.gather(dim, classes.array).squeeze(dim) * weights
     if reduction != "mean":
         return _reduce(loss, reduction, "nll_loss")
+    return loss.sum() * traced_constant(_mean_scale, weights)
+
+
+def _picked_classes(target, shape, ignore_index, name):
+    """nll_loss's targets as gather takes them: ignore_index's replaced by class 0, the others
+    checked against the classes, with the class dim."""
+    target = np.asarray(target)
+    safe = np.where(target != ignore_index, target, 0)
+    _check_classes(safe, shape, name)
+    return np.expand_dims(safe, 1 if len(shape) > 1 else 0)
+
+
+def _target_weights(target, weight, ignore_index, dtype):
+    """Each target's weight: 0 where it is ignore_index, else its class's (1 without ``weight``)."""
+    target = np.asarray(target)
+    kept = target != ignore_index
+    return kept.astype(dtype) if weight is None else np.asarray(weight).astype(dtype)[np.where(kept, target, 0)] * kept
+
+
+def _mean_scale(weights):
+    """The mean's factor: 1 / the weights' total (nan when every target is ignored)."""
     total = weights.sum()
-    return loss.sum() * (1 / total if total else math.nan)
+    return np.asarray(1 / total if total else math.nan, weights.dtype)
 
 
 def _as_target(target, input, name):

@@ -78,10 +78,13 @@ def assert_as_eager(make, calls, ignore_index=-100):
     (mlp, with_first(-1, -1) + BATCHES[:2], -1),  # the makemore repository's ignore_index=-1, then none ignored
     (mlp, with_first(*[-1] * N), -1),  # every row ignored: nan, as eager
     (lecture_graph, with_first(-1, -27), None),  # a negative index picks from the end of the row
+    (mlp, with_first(-1, 5)[1:] + [Y[:N]] + with_first(-1, -1)[1:], -1),  # traced on ignored rows
+    (mlp, with_first(-1, 5)[1:] + with_first(-1, 27)[1:], -1),
     (one_row, [np.array(target) for target in Y[:4]], -100),
     (one_row, [np.array(3), np.array(27)], -100),
 ], ids=["arange", "arange, lecture graph", "past the end", "negative", "past the end, ignore_index",
         "ignore_index", "ignore_index -1", "all ignored", "negative, lecture graph",
+        "traced with ignore_index", "traced with ignore_index, then past the end",
         "one row", "one row past the end"])
 def test_a_compiled_step_takes_each_call_s_targets_as_eager_mode(make, calls, ignore_index):
     assert_as_eager(make, calls, ignore_index)
