@@ -20,12 +20,13 @@ def check_floating(tensor, name):
 
 def check_same_dtype(name, roles, *tensors):
     """RuntimeError unless ``tensors`` (None skipped) share one dtype: PyTorch promotes none
-    of an op's input and parameters (linear, batch_norm). The message names each tensor by
-    its role in ``roles`` with its dtype, and the conversion the first, the input, needs."""
+    of an op's input and parameters (linear, batch_norm), nor the two sides of ``@``. The
+    message names each tensor by its role in ``roles`` with its dtype, and a conversion: the
+    first, the input, to the other's dtype, unless that would turn floats into integers."""
     dtype = tensors[0].array.dtype
     for role, tensor in zip(roles, tensors):  # a loop, no set: it runs on every call of a layer
         if tensor is not None and tensor.array.dtype is not dtype and tensor.array.dtype != dtype:
-            listed = ", ".join(f"{role} {t.dtype}" for role, t in zip(roles, tensors) if t is not None)
+            listed = ", ".join(f"{each} {t.dtype}" for each, t in zip(roles, tensors) if t is not None)
             # never advise a conversion of floats to integers
             convert = (roles[0], tensor.dtype) if tensor.dtype.kind == "f" or dtype.kind != "f" else (role, dtype)
             raise RuntimeError(f"{name}: expected all tensors to have the same dtype, got {listed}; convert the "

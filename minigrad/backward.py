@@ -267,4 +267,3 @@ def _run_hooks(tensor, grad):
                                    f"{replaced.shape} for a tensor of shape {grad.shape}")
             grad = np.array(replaced, dtype=grad.dtype)  # a copy: .grad must not alias the caller's array
     return grad
-
