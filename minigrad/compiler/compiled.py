@@ -2,14 +2,15 @@
 
 The first call with given guards runs ``fn`` eagerly under a ``Tracer`` (trace.py), which
 has ``StepWriter`` (step_code.py) write the step's code; later calls whose guards match run
-that code. The guards, checked on every call: the inputs' types, shapes and dtypes (Tensors
-also requires_grad; other values by equality), grad mode, and for the step traced, every
-leaf tensor's shape and dtype, every module's train/eval mode, that each module still
-holds the parameters and buffers it held, and (an update written into the code) that the
-parameters and the optimizer's state are still views of their flat buffers, and the update
-has the same terms. A changed guard traces again. Values
-read at run time: the inputs' data, the parameters' arrays, and whatever the optimizers
-read when their step() is called (learning rate, step counts, state).
+that code. The guards, checked on every call by one generated function (guards.py): the
+inputs' types, shapes and dtypes (Tensors also requires_grad; other values by equality),
+grad mode, and for the step traced, every leaf tensor's shape and dtype, every module's
+train/eval mode, that each module still holds the parameters and buffers it held, and (an
+update written into the code) that the parameters and the optimizer's state are still
+views of their flat buffers, and the update has the same terms. A changed guard traces
+again. The last call's trace is tried first; the others are found by the inputs' types,
+shapes and dtypes. Values read at run time: the inputs' data, the parameters' arrays, and
+whatever the optimizers read when their step() is called (learning rate, step counts, state).
 """
 
 import inspect
@@ -18,6 +19,7 @@ import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
+from .guards import Guard
 from .step_code import StepWriter
 from .trace import Tracer
 
@@ -33,28 +35,21 @@ def _signature(value):
 
 
 class _Trace:
-    """One traced step: its code and the guards it was traced under."""
+    """One traced step: its code and its guard (guards.py), written for the inputs ``args``."""
 
-    def __init__(self, source, function, writer, modules):
+    def __init__(self, source, function, writer, modules, args):
         self.source, self.function = source, function
-        self.leaves = [(tensor, tensor.array.shape, tensor.array.dtype) for tensor in writer.leaves]
-        self.modules = list(modules)
-        self.slots = [(module.__dict__, name, tensor) for module, name, tensor in writer.slots]
-        self.flat = writer.flat
-
-    def valid(self):
-        """The guards of the step traced: each leaf's shape and dtype, each module's mode, and
-        the parameters and buffers of each module still the tensors the step reads."""
-        for tensor, shape, dtype in self.leaves:
-            if tensor.array.shape != shape or tensor.array.dtype != dtype:
-                return False
-        for module, training in self.modules:
-            if module.training != training:
-                return False
-        for attributes, name, tensor in self.slots:
-            if attributes.get(name) is not tensor:
-                return False
-        return all(flat.valid() for flat in self.flat)
+        guard = Guard()
+        guard.inputs(args)
+        for tensor in writer.leaves:
+            guard.leaf(tensor)
+        for module, training in modules:
+            guard.module(module, training)
+        for module, name, tensor in writer.slots:
+            guard.slot(module.__dict__, name, tensor)
+        for flat in writer.flat:
+            flat.guards(guard)
+        self.guard = guard.function(len(args))
 
 
 class CompiledStep:
@@ -66,18 +61,22 @@ class CompiledStep:
         self.traces = 0
         self.source = None
         self._cache = {}
+        self._last = None  # the trace the last call ran, its guard checked first
         parameters = list(inspect.signature(fn).parameters)
         self._names = parameters if parameters else []
 
     def __call__(self, *args):
+        last = self._last
+        if last is not None and last.guard(*args):  # the step traced for the last call's guards
+            return last.function(*args)
         key = (is_grad_enabled(),) + tuple(_signature(arg) for arg in args)
         try:
             traces = self._cache.get(key, ())
         except TypeError:  # an unhashable Python value as an input: traced every call
             traces, key = (), None
         for traced in traces:  # those of these inputs, under different modules' modes or parameters
-            if traced.valid():
-                self.source = traced.source
+            if traced.guard(*args):
+                self.source, self._last = traced.source, traced
                 return traced.function(*args)
         return self._trace(key, args)
 
@@ -88,11 +87,12 @@ class CompiledStep:
         with tracer:
             result = self.fn(*args)
         source, function = writer.function(result)
-        traced = _Trace(source, function, writer, tracer.modules.values())
+        traced = _Trace(source, function, writer, tracer.modules.values(), args)
         self.traces += 1
-        self.source = source
+        self.source, self._last = source, None
         if key is not None:
             self._cache.setdefault(key, []).insert(0, traced)
+            self._last = traced
         return result
 
 

@@ -117,17 +117,24 @@ class FlatUpdate:
         """The state written over flat buffers: Adam's moments; SGD's momentum buffers if it has momentum."""
         return STATE[type(self.optimizer)] if type(self.optimizer) is not SGD or self.terms[2] else ()
 
-    def valid(self):
-        """The guard: each parameter and each state array still a view of its buffer, the same
-        optimizer type with the same terms."""
-        now, n = self.optimizer.param_groups[0]["params"], self.number
-        if len(self.optimizer.param_groups) != 1 or _terms(self.optimizer) != self.terms or len(now) != len(
-                self.parameters) or not all(p is q and p.array.base is self.arrays[f"params_flat{n}"]
-                                            for p, q in zip(now, self.parameters)):
-            return False
-        return all(self.optimizer.state.get(id(p), {}).get(name) is not None
-                   and self.optimizer.state[id(p)][name].base is self.arrays[f"{name}_flat{n}"]
-                   for name in self._state_names() for p in self.parameters)
+    def guards(self, guard):
+        """Its checks in the step's guard (guards.py): the same optimizer type with the same
+        terms, its one group's parameters the traced ones, each parameter and state array still
+        a view of its buffer."""
+        n, optimizer = self.number, guard.bind(self.optimizer, "optimizer")
+        now = f"params_now{n}"
+        guard.namespace["terms"] = _terms
+        guard.checks += [f"len({optimizer}.param_groups) == 1", f"terms({optimizer}) == {guard.bind(self.terms, 'terms')}",
+                         f"len({now} := {optimizer}.param_groups[0]['params']) == {len(self.parameters)}"]
+        flat = guard.bind(self.arrays[f"params_flat{n}"], "flat")
+        for position, p in enumerate(self.parameters):
+            parameter = guard.bind(p, "parameter")
+            guard.checks.append(f"{now}[{position}] is {parameter} and {parameter}.array.base is {flat}")
+        for name in self._state_names():
+            flat = guard.bind(self.arrays[f"{name}_flat{n}"], "flat")
+            for p in self.parameters:
+                state = f"{optimizer}.state.get({id(p)}, {{}}).get({name!r})"
+                guard.checks.append(f"getattr({state}, 'base', None) is {flat}")
 
     def code(self, name):
         """The update's lines, ``name`` the optimizer's name in the code."""

@@ -1,0 +1,66 @@
+"""A compiled step's guards as one generated function, ``guard(*inputs)``: True when the call
+may run the step's code. One expression of plain comparisons is what Python checks fastest;
+written as loops over the trace's lists it took most of the time a call spends outside
+numpy (docs/performance.md, "Guards").
+
+It checks what the trace depends on: grad mode; each input's type, shape, dtype and
+requires_grad (a Python value: equal to the traced one); each leaf tensor's shape and
+dtype; each module's train/eval mode; that each module still holds the tensors it held;
+and each flat update's own guards (updates.py, ``FlatUpdate.guards``).
+"""
+
+import numpy as np
+
+from ..state import is_grad_enabled
+from ..tensor import Tensor
+
+__all__ = ["Guard"]
+
+
+class Guard:
+    """The guard's checks, as source, and the objects they compare with, bound to names."""
+
+    def __init__(self):
+        self.checks, self.namespace = [], {"is_grad_enabled": is_grad_enabled, "Tensor": Tensor, "ndarray": np.ndarray}
+
+    def bind(self, value, hint):
+        """A name for ``value`` in the guard's code."""
+        name = f"{hint}{len(self.namespace)}"
+        self.namespace[name] = value
+        return name
+
+    def inputs(self, args):
+        """The checks of the inputs ``a0, a1, ...``, as the cache's key tells them apart."""
+        self.checks.append(f"is_grad_enabled() is {is_grad_enabled()}")
+        for position, value in enumerate(args):
+            name = f"a{position}"
+            if isinstance(value, Tensor):
+                self.checks += [f"isinstance({name}, Tensor)", f"{name}.requires_grad is {value.requires_grad}"]
+                self.array(f"{name}.array", value.array)
+            elif isinstance(value, np.ndarray):
+                self.checks.append(f"isinstance({name}, ndarray)")
+                self.array(name, value)
+            else:
+                kind, traced = self.bind(type(value), "type"), self.bind(value, "value")
+                self.checks.append(f"type({name}) is {kind} and ({name} is {traced} or {name} == {traced})")
+
+    def array(self, code, array):
+        """``code``, an expression giving an array, has ``array``'s shape and dtype."""
+        self.checks += [f"{code}.shape == {array.shape!r}", f"{code}.dtype == {self.bind(array.dtype, 'dtype')}"]
+
+    def leaf(self, tensor):
+        self.array(f"{self.bind(tensor, 'leaf')}.array", tensor.array)
+
+    def module(self, module, training):
+        self.checks.append(f"{self.bind(module, 'module')}.training is {bool(training)}")
+
+    def slot(self, attributes, name, tensor):
+        """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``."""
+        self.checks.append(f"{self.bind(attributes, 'attributes')}.get({name!r}) is {self.bind(tensor, 'held')}")
+
+    def function(self, count):
+        """The guard of a step of ``count`` inputs."""
+        arguments = ", ".join(f"a{i}" for i in range(count))
+        source = f"def guard({arguments}):\n    return (" + "\n            and ".join(self.checks) + ")\n"
+        exec(compile(source, "<minigrad.compile guard>", "exec"), self.namespace)  # noqa: S102 (code written here)
+        return self.namespace["guard"]
