@@ -20,6 +20,7 @@ __all__ = ["cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_en
            "l1_loss"]
 
 REDUCTIONS = ("mean", "sum", "none")
+_UNSIGNED = {np.dtype(f"i{size}"): np.dtype(f"u{size}") for size in (1, 2, 4, 8)}
 
 
 def _reduce(loss, reduction, name):
@@ -99,8 +100,9 @@ def _check_classes(target, shape, name):
 def _ignored_rows(target, shape, ignore_index):
     """The fused op's targets checked on each call of a compiled step as cross_entropy checks
     them here: IndexError for a class out of range; the rows whose target is ``ignore_index``
-    (None if none is), which the loss leaves out, and the number of the others (the mean's)."""
-    if not target.size or 0 <= target.min() and target.max() < shape[-1]:
+    (None if none is), which the loss leaves out, and the number of the others (the mean's).
+    Seen as unsigned, a negative class is past every class: one reduction checks both ends."""
+    if not target.size or np.maximum.reduce(target.view(_UNSIGNED.get(target.dtype, target.dtype))) < shape[-1]:
         return None, target.size
     ignored = target == ignore_index
     _check_classes(np.where(ignored, 0, target), shape, "cross_entropy")

@@ -141,13 +141,13 @@ def test_the_source_reads_as_the_step():
     source = compiled.source
     assert source.startswith("def step(Xb, Yb):")
     for line in ["# optimizer.zero_grad(): each parameter's .grad is set below",
-                 "np.matmul(view1, hidden_weight.T, out=linear1)", "np.tanh(batch_norm1, out=tanh1)",
+                 "np.dot(view1, hidden_weight.T, out=linear1)", "np.tanh(batch_norm1, out=tanh1)",
                  "# backward of cross_entropy1: dcross_entropy1, ones, made once",
                  "dlinear2.reshape(-1)[cross_entropy1_positions] -= 1",  # (softmax - one_hot) / n
                  "np.multiply(dbatch_norm1, dtanh1, out=dbatch_norm1)",  # tanh's backward in place
                  "np.subtract(dlinear1, batch_norm1_rows, out=dlinear1)",  # BatchNorm's closed form
                  "np.add.reduce(dlinear1, axis=(0,), keepdims=False, out=dhidden_bias)",
-                 "np.matmul(getitem1_one_hot.T, dgetitem1.reshape(96, 10), out=dembedding_weight)",
+                 "np.dot(getitem1_one_hot.T, dgetitem1.reshape(96, 10), out=dembedding_weight)",
                  "hidden_weight_t._grad = dhidden_weight", "np.subtract(params_flat0, steps_flat0, out=params_flat0)"]:
         assert "        " + line + "\n" in source or "        " + line + "  #" in source, line
 

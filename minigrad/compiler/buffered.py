@@ -20,7 +20,7 @@ import numpy as np
 from ..rules.linear_helpers import SMALL_WEIGHT
 from .templates import Fields, cat_forward
 
-__all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields"]
+__all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields", "constant"]
 
 SAME = "same"
 
@@ -53,6 +53,13 @@ class Into:
 def into_fields(fields, out):
     """``fields`` with ``{out}``, the buffer written."""
     return Fields({**fields, "out": out}, fields.values, fields.ndims, fields.fast)
+
+
+def constant(value, dtype=None):
+    """A number an op's code takes, kept as a 0-d array of ``dtype`` (the op's, if None), for
+    ``saves``: numpy takes it faster than a Python number, which it converts on every call
+    (docs/performance.md, "constants"), and rounds it as the rule's Python number is rounded."""
+    return lambda op_dtype: np.array(value, dtype or op_dtype)
 
 
 def _ufunc(name, arity=2):
@@ -114,6 +121,13 @@ def _rows_of(code, f, names):
     return code
 
 
+def _product(f, operands):
+    """A matmul of ``operands`` into ``{out}``: ``np.dot`` for two matrices (the same BLAS call
+    as ``@``, with less of numpy's time around it: docs/performance.md, "np.dot"), else ``np.matmul``."""
+    product = "np.dot" if f.ndim("self") == 2 and f.ndim("other") == 2 else "np.matmul"
+    return f"{product}({operands}, out={{out}})".format_map(f)
+
+
 def _cat_into(f):
     return cat_forward(f)[:-1] + f", out={f['out']})"  # np.concatenate(..., axis=dim, out=...)
 
@@ -131,8 +145,8 @@ INTO = {
     "exp": Into(_ufunc("exp", 1), ("np.multiply({result}, {grad}, out={out})",)),
     "log": Into(_ufunc("log", 1), ("np.divide({grad}, {self}, out={out})",)),
     # (1 - result ** 2) * grad, in the one buffer
-    "tanh": Into(_ufunc("tanh", 1), ("np.multiply({result}, {result}, out={out})\nnp.subtract(1, {out}, out={out})\n"
-                                     "np.multiply({out}, {grad}, out={out})",)),
+    "tanh": Into(_ufunc("tanh", 1), ("np.multiply({result}, {result}, out={out})\nnp.subtract({result}_one, {out}, out={out})\n"
+                                     "np.multiply({out}, {grad}, out={out})",), saves=lambda f: {"one": constant(1)}),
     # stable_sigmoid: e = exp(-|x|), 1 / (1 + e) where x >= 0, e / (1 + e) elsewhere; its backward in place
     "sigmoid": Into("np.abs({self}, out={result}_e)\nnp.negative({result}_e, out={result}_e)\n"
                     "np.exp({result}_e, out={result}_e)\nnp.add(1, {result}_e, out={out})\n"
@@ -149,13 +163,13 @@ INTO = {
     "sum": Into(_sum_forward, ()),
     "max": Into("np.max({self}, axis={dim}, keepdims={keepdim}, out={out})", ()),
     "getitem": Into(_take, ()),
-    "matmul": Into("np.matmul({self}, {other}, out={out})",
-                   (lambda f: ("np.matmul({grad}, " + _matrix_or_stack("other")(f) + ", out={out})").format_map(f),
-                    lambda f: ("np.matmul(" + _matrix_or_stack("self")(f) + ", {grad}, out={out})").format_map(f))),
-    "linear": Into(lambda f: (_rows_of("np.matmul({self}, %s, out={out})" % _transposed(f), f, ("{self}", "{out}"))
+    "matmul": Into(lambda f: _product(f, "{self}, {other}"),
+                   (lambda f: _product(f, "{grad}, " + _matrix_or_stack("other")(f)),
+                    lambda f: _product(f, _matrix_or_stack("self")(f) + ", {grad}"))),
+    "linear": Into(lambda f: (_rows_of("np.dot({self}, %s, out={out})" % _transposed(f), f, ("{self}", "{out}"))
                               + ("\nnp.add({out}, {bias}, out={out})" if "bias" in f else "")).format_map(f),
-                   ("np.matmul({grad}, {weight}, out={out})",
-                    lambda f: _rows_of("np.matmul({grad}.T, {self}, out={out})", f, ("{grad}", "{self}")).format_map(f),
+                   (lambda f: (("np.dot" if f.ndim("self") == 2 else "np.matmul") + "({grad}, {weight}, out={out})").format_map(f),
+                    lambda f: _rows_of("np.dot({grad}.T, {self}, out={out})", f, ("{grad}", "{self}")).format_map(f),
                     SAME),
                    applies=lambda f: f.ndim("weight") == 2 and f.ndim("self") >= 2),
 }

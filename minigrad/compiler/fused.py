@@ -10,7 +10,7 @@ Their rules have no code template (``mg.explain`` calls them); compiled, each is
 import numpy as np
 
 from ..rules.helpers import IDENTITY_ROWS, ONE_HOT_LIMIT
-from .buffered import INTO, SAME, Into
+from .buffered import INTO, SAME, Into, constant
 
 __all__ = ["into_entry"]
 
@@ -23,49 +23,49 @@ def _batch_norm_applies(f):
 
 
 def _batch_norm_forward(f):
-    # rules.batch_norm in training: the batch's mean and variance, the running statistics, normed
-    n, momentum = f.value("self_shape")[0], f.value("momentum")
-    code = dict(f, n=n, keep=repr(1 - momentum), momentum=repr(momentum), spread=repr(momentum / (n - 1)),
-                var=f"(1 / {n - f.value('correction')})")
+    # rules.batch_norm in training: the batch's mean and variance, the running statistics, normed;
+    # its numbers are 0-d arrays kept with the buffers (_batch_norm_saves)
     return ("np.add.reduce({self}, axis=0, out={result}_mean)\n"
-            "np.multiply({result}_mean, (1 / {n}), out={result}_mean)\n"
+            "np.multiply({result}_mean, {result}_inv_n, out={result}_mean)\n"
             "np.subtract({self}, {result}_mean, out={result}_normed)\n"
             "np.multiply({result}_normed, {result}_normed, out={out})\n"
             "np.add.reduce({out}, axis=0, out={result}_sum_squares)\n"
-            "np.multiply({result}_sum_squares, {var}, out={result}_inv_std)\n"
-            "np.multiply({running_mean}, {keep}, out={running_mean})\n"
-            "np.multiply({result}_mean, {momentum}, out={result}_mean)\n"
+            "np.multiply({result}_sum_squares, {result}_inv_dof, out={result}_inv_std)\n"
+            "np.multiply({running_mean}, {result}_keep, out={running_mean})\n"
+            "np.multiply({result}_mean, {result}_momentum, out={result}_mean)\n"
             "np.add({running_mean}, {result}_mean, out={running_mean})\n"
-            "np.multiply({running_var}, {keep}, out={running_var})\n"
-            "np.multiply({result}_sum_squares, {spread}, out={result}_sum_squares)\n"
+            "np.multiply({running_var}, {result}_keep, out={running_var})\n"
+            "np.multiply({result}_sum_squares, {result}_spread, out={result}_sum_squares)\n"
             "np.add({running_var}, {result}_sum_squares, out={running_var})\n"
-            "np.add({result}_inv_std, {eps}, out={result}_inv_std)\n"
-            "np.power({result}_inv_std, -0.5, out={result}_inv_std)\n"
+            "np.add({result}_inv_std, {result}_eps, out={result}_inv_std)\n"
+            "np.power({result}_inv_std, {result}_minus_half, out={result}_inv_std)\n"
             "np.multiply({result}_normed, {result}_inv_std, out={result}_normed)\n"
             "np.multiply({result}_normed, {weight}, out={out})\n"
-            "np.add({out}, {bias}, out={out})").format_map(code)
+            "np.add({out}, {bias}, out={out})").format_map(f)
 
 
 def _batch_norm_grad(f):
     # inv_std * (dnormed - mean(dnormed) - normed * sum(dnormed * normed) / (n - correction))
-    n = f.value("self_shape")[0]
-    code = dict(f, n=n, var=f"(1 / {n - f.value('correction')})")
     return ("np.multiply({grad}, {weight}, out={out})\n"
             "np.multiply({out}, {result}_normed, out={result}_rows)\n"
             "np.add.reduce({result}_rows, axis=0, out={result}_columns)\n"
-            "np.multiply({result}_columns, {var}, out={result}_columns)\n"
+            "np.multiply({result}_columns, {result}_inv_dof, out={result}_columns)\n"
             "np.multiply({result}_normed, {result}_columns, out={result}_rows)\n"
             "np.add.reduce({out}, axis=0, out={result}_columns)\n"
-            "np.multiply({result}_columns, (1 / {n}), out={result}_columns)\n"
+            "np.multiply({result}_columns, {result}_inv_n, out={result}_columns)\n"
             "np.subtract({out}, {result}_columns, out={out})\n"
             "np.subtract({out}, {result}_rows, out={out})\n"
-            "np.multiply({out}, {result}_inv_std, out={out})").format_map(code)
+            "np.multiply({out}, {result}_inv_std, out={out})").format_map(f)
 
 
 def _batch_norm_saves(f):
     rows, columns = f.value("self_shape"), f.value("self_shape")[1:]
+    n, momentum, running = rows[0], f.value("momentum"), f.value("running_mean").dtype
+    numbers = {"inv_n": constant(1 / n), "inv_dof": constant(1 / (n - f.value("correction"))),
+               "keep": constant(1 - momentum, running), "momentum": constant(momentum),
+               "spread": constant(momentum / (n - 1)), "eps": constant(f.value("eps")), "minus_half": constant(-0.5)}
     return {"mean": columns, "normed": rows, "sum_squares": columns, "inv_std": columns, "rows": rows,
-            "columns": columns}
+            "columns": columns, **numbers}
 
 
 def _cross_entropy_applies(f):
@@ -117,7 +117,7 @@ def _embedding_grad(f):
         return None
     size, width = f.value("index").size, f.value("self_shape")[1]
     return (f"np.take({{result}}_identity, {{index}}.reshape(-1), axis=0, out={{result}}_one_hot)\n"
-            f"np.matmul({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
+            f"np.dot({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
             f"if not isfinite(np.add.reduce({{out}}, axis=None)): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
             f"{{self}}.dtype, {{index}}.reshape(-1)))").format_map(f)
 
