@@ -93,7 +93,8 @@ def _rows(f):
 
 
 def _take(f):
-    return "np.take({self}, {index}, axis=0, out={out})".format_map(f) if _rows(f) else None
+    # the method: np.take is a Python function around it (docs/performance.md, "take")
+    return "{self}.take({index}, axis=0, out={out})".format_map(f) if _rows(f) else None
 
 
 def _matrix_or_stack(name):
@@ -161,7 +162,7 @@ INTO = {
     "cat": Into(_cat_into, ()),
     "sqrt": Into(_ufunc("sqrt", 1), ()),
     "sum": Into(_sum_forward, ()),
-    "max": Into("np.max({self}, axis={dim}, keepdims={keepdim}, out={out})", ()),
+    "max": Into("{self}.max(axis={dim}, keepdims={keepdim}, out={out})", ()),
     "getitem": Into(_take, ()),
     "matmul": Into(lambda f: _product(f, "{self}, {other}"),
                    (lambda f: _product(f, "{grad}, " + _matrix_or_stack("other")(f)),

@@ -78,14 +78,17 @@ def _cross_entropy_forward(f):
     # F.cross_entropy's check of the targets (its IndexError, the rows of ignore_index and the count of the others),
     # then rules.cross_entropy: log_probs shifted by the row max; the mean of -log_probs at the targets
     return ("{result}_ignored, {result}_rows = {target_check}({target})\n"
-            "np.subtract({self}, row_max({self}), out={result}_log_probs)\n"
+            "{self}.argmax(1, out={result}_argmax, keepdims=True)\n"  # row_max: each row's max at its arg-max
+            "np.add({result}_column_starts, {result}_argmax, out={result}_argmax)\n"
+            "{self}.reshape(-1).take({result}_argmax, out={result}_row_max, mode='wrap')\n"
+            "np.subtract({self}, {result}_row_max, out={result}_log_probs)\n"
             "np.exp({result}_log_probs, out={result}_exp)\n"
             "np.add.reduce({result}_exp, axis=1, keepdims=True, out={result}_sums)\n"
             "np.log({result}_sums, out={result}_sums)\n"
             "np.subtract({result}_log_probs, {result}_sums, out={result}_log_probs)\n"
             "np.add({result}_starts, {target}, out={result}_positions)\n"
             "if {result}_ignored is not None: np.copyto({result}_positions, {result}_starts, where={result}_ignored)\n"
-            "np.take({result}_log_probs.reshape(-1), {result}_positions, out={result}_picked)\n"
+            "{result}_log_probs.reshape(-1).take({result}_positions, out={result}_picked, mode='wrap')\n"
             "if {result}_ignored is not None: np.copyto({result}_picked, 0, where={result}_ignored)\n"
             "np.add.reduce({result}_picked, out={out})\n"
             "np.multiply({out}, -1 / {result}_rows, out={out})").format_map(f)
@@ -102,7 +105,9 @@ def _cross_entropy_grad(f):
 def _cross_entropy_saves(f):
     n, classes = f.value("self_shape")
     return {"log_probs": (n, classes), "exp": (n, classes), "sums": (n, 1), "picked": (n,),
-            "positions": ((n,), np.int64), "starts": lambda dtype: np.arange(0, n * classes, classes)}
+            "positions": ((n,), np.int64), "starts": lambda dtype: np.arange(0, n * classes, classes),
+            "argmax": ((n, 1), np.intp), "row_max": (n, 1),
+            "column_starts": lambda dtype: np.arange(0, n * classes, classes).reshape(n, 1)}
 
 
 def _one_hot_rows(f):
@@ -116,7 +121,8 @@ def _embedding_grad(f):
     if not _one_hot_rows(f):
         return None
     size, width = f.value("index").size, f.value("self_shape")[1]
-    return (f"np.take({{result}}_identity, {{index}}.reshape(-1), axis=0, out={{result}}_one_hot)\n"
+    # the forward's take raised for an index out of range: wrapping is its reading of a negative one, without a copy
+    return (f"{{result}}_identity.take({{index}}.reshape(-1), axis=0, out={{result}}_one_hot, mode='wrap')\n"
             f"np.dot({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
             f"if not isfinite(np.add.reduce({{out}}, axis=None)): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
             f"{{self}}.dtype, {{index}}.reshape(-1)))").format_map(f)
