@@ -17,6 +17,7 @@ from .arguments import size_argument
 from .dtypes import as_array, check_dtype, get_default_dtype
 from .engine import ops
 from .tensor import Tensor
+from .tensor_math import traced_constant
 
 __all__ = ["tensor", "zeros", "ones", "zeros_like", "ones_like", "full", "arange", "rand", "randn", "randint",
            "randperm", "rand_like", "randn_like", "multinomial", "manual_seed", "cat", "stack",
@@ -169,7 +170,13 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
         raise RuntimeError(f"arange: end {end} and start {start} are inconsistent with the sign of step {step}")
     if dtype is None:
         dtype = as_array([start, end, step]).dtype
-    return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=requires_grad)
+    if requires_grad:
+        return Tensor(np.arange(start, end, step, dtype=dtype), requires_grad=True)
+    return traced_constant(_arange, start, end, step, np.dtype(dtype))  # made again by each call of a compiled step
+
+
+def _arange(start, end, step, dtype):
+    return np.arange(start, end, step, dtype=dtype)
 
 
 def _float_dtype(dtype):

@@ -9,6 +9,7 @@ from .activations import *  # noqa: F401,F403  (the names of activations.__all__
 from .engine import ops
 from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
 from .tensor import Tensor
+from .tensor_math import traced_constant
 
 __all__ = ["softmax", "log_softmax", "one_hot", "linear", "batch_norm", "layer_norm"] + list(activations.__all__) + list(losses.__all__)
 
@@ -24,15 +25,24 @@ def log_softmax(x, dim):
 
 
 def one_hot(indices, num_classes=-1):
-    """An int64 tensor with a 1 at each index along a new last dimension."""
-    indices = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
-    if indices.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: indices must be integers, got {indices.dtype}")
-    if num_classes < 0:
-        num_classes = int(indices.max()) + 1 if indices.size else 0
-    if indices.size and (indices.min() < 0 or indices.max() >= num_classes):
-        raise IndexError(f"one_hot: indices must lie in [0, {num_classes - 1}]")
-    return Tensor(np.eye(num_classes, dtype=np.int64)[indices])
+    """An int64 tensor with a 1 at each index along a new last dimension; ``num_classes``
+    -1: one more than the largest index. Made again from each call's indices in a step that
+    mg.compile traced (the number of classes is then the traced call's)."""
+    array = np.asarray(indices.array if isinstance(indices, Tensor) else indices)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: indices must be integers, got {array.dtype}")
+    classes = num_classes if num_classes >= 0 else int(array.max()) + 1 if array.size else 0
+    return traced_constant(_one_hot_table, indices if isinstance(indices, Tensor) else array, classes, num_classes < 0)
+
+
+def _one_hot_table(indices, classes, inferred):
+    """one_hot's table, its indices checked: made by one_hot, and by each call of a compiled step."""
+    if inferred and indices.size and int(indices.max()) + 1 != classes:
+        raise IndexError(f"one_hot: the indices need {int(indices.max()) + 1} classes, but this compiled step was "
+                         f"traced with {classes} (num_classes=-1 counted them then): pass num_classes")
+    if indices.size and (indices.min() < 0 or indices.max() >= classes):
+        raise IndexError(f"one_hot: indices must lie in [0, {classes - 1}]")
+    return np.eye(classes, dtype=np.int64)[indices]
 
 
 def linear(x, weight, bias=None):

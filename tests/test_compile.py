@@ -308,19 +308,10 @@ def check_compiled(fn, inputs, seed=0):
             np.testing.assert_allclose(grad, t.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
-# one_hot takes a constant made from its input's values outside any op (its table): compile
-# refuses it while tracing rather than replay the traced call's values. log_softmax's and
-# logsumexp's shift by the max, and a comparison's or ~'s mask (where with a scalar input),
-# tell the tracer how to make them again; softmax is a primitive.
-UNCAPTURED = ("one_hot",)
-
-
+# one_hot's table, log_softmax's and logsumexp's shift by the max, and a comparison's or
+# ~'s mask (where with a scalar input) tell the tracer how to make them again; softmax is a primitive.
 @pytest.mark.parametrize("fn, inputs, options", CASES)
-def test_every_op_case_compiled_gives_the_eager_values_and_gradients(fn, inputs, options, request):
-    if any(name in request.node.callspec.id for name in UNCAPTURED):
-        with pytest.raises(mg.CompileError, match="made outside the ops compile records"):
-            check_compiled(fn, inputs)
-        return
+def test_every_op_case_compiled_gives_the_eager_values_and_gradients(fn, inputs, options):
     check_compiled(fn, inputs)
 
 

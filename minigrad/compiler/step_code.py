@@ -111,6 +111,12 @@ class StepWriter:
             shared = self.names.known(value.array)
             if shared is not None:
                 self.names.alias(value, shared)
+            elif any(value.array is node._grad for node in self.stored):
+                raise CompileError(
+                    f"compile: an op of the step ({where()}) reads a gradient (.grad) that the step's backward made: "
+                    f"a compiled step hands gradients to an optimizer; update the parameters with one "
+                    f"(optimizer = mg.optim.SGD(parameters, lr=0.1); optimizer.zero_grad(), loss.backward(), "
+                    f"optimizer.step() in the step), or read .grad after the call")
             elif self.inside(value):
                 raise CompileError(
                     f"compile: an op of the step ({where()}) takes a tensor of shape {value.shape} that the step "
