@@ -208,12 +208,20 @@ def _retrained(eager, compiled, attribute):
     return X[:32], Y[:32]
 
 
+def _set_batchnorm(eager, compiled, setting, value):
+    for model in (eager, compiled):
+        setattr(model.batchnorm, setting, value)
+    return X[:32], Y[:32]
+
+
 @pytest.mark.parametrize("change", [
     lambda eager, compiled: (X[:16], Y[:16]),                                     # input shapes
     lambda eager, compiled: (X[:32].astype(np.int32), Y[:32]),                    # input dtype
     lambda eager, compiled: (mg.tensor(X[:32]), mg.tensor(Y[:32])),               # tensors for arrays
     lambda eager, compiled: _retrained(eager, compiled, "weight"),                # a new parameter
-], ids=["shape", "dtype", "type", "parameter"])
+    lambda eager, compiled: _set_batchnorm(eager, compiled, "momentum", 0.5),     # a module's settings
+    lambda eager, compiled: _set_batchnorm(eager, compiled, "eps", 1e-3),
+], ids=["shape", "dtype", "type", "parameter", "BatchNorm's momentum", "BatchNorm's eps"])
 def test_every_guard_retraces(change):
     check_retrace(change)
 

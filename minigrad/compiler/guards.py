@@ -5,9 +5,12 @@ numpy (docs/performance.md, "Guards").
 
 It checks what the trace depends on: grad mode; each input's type, shape, dtype and
 requires_grad (a Python value: equal to the traced one); each leaf tensor's shape and
-dtype; each module's train/eval mode; that each module still holds the tensors it held;
+dtype; each module's train/eval mode and settings (BatchNorm's momentum and eps, Dropout's
+p: the numbers the code was written with); that each module still holds the tensors it held;
 and each flat update's own guards (updates.py, ``FlatUpdate.guards``).
 """
+
+import operator
 
 import numpy as np
 
@@ -15,6 +18,13 @@ from ..state import is_grad_enabled
 from ..tensor import Tensor
 
 __all__ = ["Guard"]
+
+
+def _plain(value):
+    """A setting a guard compares by value: a number, a string, a flag, None, or a tuple of them."""
+    if isinstance(value, tuple):
+        return all(_plain(part) for part in value)
+    return value is None or type(value) in (bool, int, float, str)
 
 
 class Guard:
@@ -52,7 +62,14 @@ class Guard:
         self.array(f"{self.bind(tensor, 'leaf')}.array", tensor.array)
 
     def module(self, module, training):
+        """The module's train/eval mode, and its settings (a number, a string, a flag: BatchNorm's
+        momentum and eps, Dropout's p) that the traced call read as they are now."""
         self.checks.append(f"{self.bind(module, 'module')}.training is {bool(training)}")
+        settings = {name: value for name, value in vars(module).items() if name != "training" and _plain(value)}
+        if settings:
+            getter = self.bind(operator.itemgetter(*settings), "settings")
+            values = tuple(settings.values()) if len(settings) > 1 else next(iter(settings.values()))
+            self.checks.append(f"{getter}({self.bind(module.__dict__, 'attributes')}) == {self.bind(values, 'traced')}")
 
     def slot(self, attributes, name, tensor):
         """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``."""
@@ -61,6 +78,7 @@ class Guard:
     def function(self, count):
         """The guard of a step of ``count`` inputs."""
         arguments = ", ".join(f"a{i}" for i in range(count))
-        source = f"def guard({arguments}):\n    return (" + "\n            and ".join(self.checks) + ")\n"
+        checks = "\n                and ".join(self.checks)
+        source = f"def guard({arguments}):\n    try:\n        return ({checks})\n    except KeyError:  # a setting deleted\n        return False\n"
         exec(compile(source, "<minigrad.compile guard>", "exec"), self.namespace)  # noqa: S102 (code written here)
         return self.namespace["guard"]
