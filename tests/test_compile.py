@@ -240,6 +240,39 @@ def test_eval_mode_and_grad_mode_retrace():
     assert evaluate.traces == 3
 
 
+SCALE = 1.0  # a number the step below reads as a global
+
+
+def test_a_number_the_step_reads_by_name_retraces_when_it_changes():
+    global SCALE
+    model = lecture.MLP(27, generator=np.random.default_rng(0))
+    reg = 0.01
+
+    def loss_of(Xb, Yb):
+        return F.cross_entropy(model(Xb), Yb) * SCALE + reg * (model.output.weight ** 2).mean()
+
+    compiled = mg.compile(loss_of)
+    for SCALE, reg in ((1.0, 0.01), (2.0, 0.01), (2, 0.01), (2, 0.5)):  # a global, an int for a float, a closure's
+        assert compiled(X[:32], Y[:32]).item() == pytest.approx(loss_of(X[:32], Y[:32]).item(), rel=1e-6)
+    SCALE = 1.0
+    assert compiled.traces == 4
+
+
+def test_a_step_traced_again_on_every_call_warns_and_keeps_few_traces():
+    model = lecture.MLP(27, generator=np.random.default_rng(0))
+    scale = 0.0
+
+    def loss_of(Xb, Yb):
+        return F.cross_entropy(model(Xb), Yb) * scale
+
+    compiled = mg.compile(loss_of)
+    with pytest.warns(RuntimeWarning, match="loss_of was traced 9 times"):
+        for i in range(12):
+            scale = float(i)
+            assert compiled(X[:32], Y[:32]).item() == pytest.approx(F.cross_entropy(model(X[:32]), Y[:32]).item() * i)
+    assert compiled.traces == 12
+
+
 def _step_that(line):
     model = lecture.MLP(27, generator=np.random.default_rng(0))
     optimizer = mg.optim.SGD(model.parameters(), lr=0.1)

@@ -14,6 +14,7 @@ whatever the optimizers read when their step() is called (learning rate, step co
 """
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -24,6 +25,8 @@ from .step_code import StepWriter
 from .trace import Tracer
 
 __all__ = ["compile", "CompiledStep"]
+
+KEPT_TRACES = 8  # per signature of the inputs; also the count of traces that makes compile warn
 
 
 def _signature(value):
@@ -37,10 +40,11 @@ def _signature(value):
 class _Trace:
     """One traced step: its code and its guard (guards.py), written for the inputs ``args``."""
 
-    def __init__(self, source, function, writer, modules, args):
+    def __init__(self, source, function, writer, modules, args, fn):
         self.source, self.function = source, function
         guard = Guard()
         guard.inputs(args)
+        guard.reads(fn)
         for tensor in writer.leaves:
             guard.leaf(tensor)
         for module, training in modules:
@@ -87,12 +91,19 @@ class CompiledStep:
         with tracer:
             result = self.fn(*args)
         source, function = writer.function(result)
-        traced = _Trace(source, function, writer, tracer.modules.values(), args)
+        traced = _Trace(source, function, writer, tracer.modules.values(), args, self.fn)
         self.traces += 1
         self.source, self._last = source, None
         if key is not None:
-            self._cache.setdefault(key, []).insert(0, traced)
+            kept = self._cache.setdefault(key, [])
+            kept.insert(0, traced)
+            del kept[KEPT_TRACES:]  # the oldest go: a guard that fails on every call must not grow the cache
             self._last = traced
+        if self.traces == KEPT_TRACES + 1:
+            warnings.warn(f"compile: {getattr(self.fn, '__name__', 'the step')} was traced {self.traces} times: something "
+                          f"its guards check changes from call to call (a Python number it reads or takes, a "
+                          f"module's setting, the inputs' shapes), and each trace costs an eager step and more. Make "
+                          f"a changing number a tensor input or an optimizer's setting", RuntimeWarning, stacklevel=3)
         return result
 
 

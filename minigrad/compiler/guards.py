@@ -75,10 +75,34 @@ class Guard:
         """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``."""
         self.checks.append(f"{self.bind(attributes, 'attributes')}.get({name!r}) is {self.bind(tensor, 'held')}")
 
+    def reads(self, fn):
+        """The numbers, strings and flags that ``fn``'s own code reads by name from its globals
+        or its closure (``reg = 0.01`` read as ``reg``): the code was written with them."""
+        code = getattr(fn, "__code__", None)
+        if code is None:
+            return
+        scope = fn.__globals__
+        for name in code.co_names:
+            if name in scope and _plain(scope[name]):
+                self._same(f"{self.bind(scope, 'scope')}.get({name!r})", scope[name])
+        for cell in fn.__closure__ or ():
+            try:
+                value = cell.cell_contents
+            except ValueError:  # a variable not assigned yet
+                continue
+            if _plain(value):
+                self._same(f"{self.bind(cell, 'cell')}.cell_contents", value)
+
+    def _same(self, code, value):
+        """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code)."""
+        name = f"read{len(self.namespace)}"
+        self.checks.append(f"type({name} := {code}) is {self.bind(type(value), 'type')} and "
+                           f"{name} == {self.bind(value, 'traced')}")
+
     def function(self, count):
         """The guard of a step of ``count`` inputs."""
         arguments = ", ".join(f"a{i}" for i in range(count))
         checks = "\n                and ".join(self.checks)
-        source = f"def guard({arguments}):\n    try:\n        return ({checks})\n    except KeyError:  # a setting deleted\n        return False\n"
+        source = f"def guard({arguments}):\n    try:\n        return ({checks})\n    except (KeyError, ValueError):  # a setting or a variable deleted\n        return False\n"
         exec(compile(source, "<minigrad.compile guard>", "exec"), self.namespace)  # noqa: S102 (code written here)
         return self.namespace["guard"]
