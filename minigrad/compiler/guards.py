@@ -59,21 +59,28 @@ class Guard:
         self.checks += [f"{code}.shape == {array.shape!r}", f"{code}.dtype == {self.bind(array.dtype, 'dtype')}"]
 
     def leaf(self, tensor):
-        self.array(f"{self.bind(tensor, 'leaf')}.array", tensor.array)
+        """The leaf's array is the traced one (one identity check), or one of its shape and dtype."""
+        array, name = tensor.array, f"array{len(self.namespace)}"
+        self.checks.append(f"(({name} := {self.bind(tensor, 'leaf')}.array) is {self.bind(array, 'traced')} or "
+                           f"{name}.shape == {array.shape!r} and {name}.dtype == {self.bind(array.dtype, 'dtype')})")
 
     def module(self, module, training):
-        """The module's train/eval mode, and its settings (a number, a string, a flag: BatchNorm's
-        momentum and eps, Dropout's p) that the traced call read as they are now."""
-        self.checks.append(f"{self.bind(module, 'module')}.training is {bool(training)}")
-        settings = {name: value for name, value in vars(module).items() if name != "training" and _plain(value)}
+        """The module's train/eval mode and its settings (a number, a string, a flag: BatchNorm's
+        momentum and eps, Dropout's p), read from its attributes in one call."""
+        attributes = module.__dict__
+        settings = {name: value for name, value in attributes.items() if name != "training" and _plain(value)}
+        if "training" in attributes:
+            settings["training"] = bool(training)
+        else:
+            self.checks.append(f"{self.bind(module, 'module')}.training is {bool(training)}")
         if settings:
             getter = self.bind(operator.itemgetter(*settings), "settings")
             values = tuple(settings.values()) if len(settings) > 1 else next(iter(settings.values()))
-            self.checks.append(f"{getter}({self.bind(module.__dict__, 'attributes')}) == {self.bind(values, 'traced')}")
+            self.checks.append(f"{getter}({self.bind(attributes, 'attributes')}) == {self.bind(values, 'traced')}")
 
     def slot(self, attributes, name, tensor):
         """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``."""
-        self.checks.append(f"{self.bind(attributes, 'attributes')}.get({name!r}) is {self.bind(tensor, 'held')}")
+        self.checks.append(f"{self.bind(attributes, 'attributes')}[{name!r}] is {self.bind(tensor, 'held')}")
 
     def reads(self, fn):
         """The numbers, strings and flags that ``fn``'s own code reads by name from its globals
