@@ -214,6 +214,12 @@ def _set_batchnorm(eager, compiled, setting, value):
     return X[:32], Y[:32]
 
 
+def _reset_running_mean(eager, compiled):
+    for model in (eager, compiled):
+        model.batchnorm.running_mean.data = mg.zeros_like(model.batchnorm.running_mean)
+    return X[:32], Y[:32]
+
+
 @pytest.mark.parametrize("change", [
     lambda eager, compiled: (X[:16], Y[:16]),                                     # input shapes
     lambda eager, compiled: (X[:32].astype(np.int32), Y[:32]),                    # input dtype
@@ -221,7 +227,8 @@ def _set_batchnorm(eager, compiled, setting, value):
     lambda eager, compiled: _retrained(eager, compiled, "weight"),                # a new parameter
     lambda eager, compiled: _set_batchnorm(eager, compiled, "momentum", 0.5),     # a module's settings
     lambda eager, compiled: _set_batchnorm(eager, compiled, "eps", 1e-3),
-], ids=["shape", "dtype", "type", "parameter", "BatchNorm's momentum", "BatchNorm's eps"])
+    _reset_running_mean,                                                          # a buffer's new array
+], ids=["shape", "dtype", "type", "parameter", "BatchNorm's momentum", "BatchNorm's eps", "running mean"])
 def test_every_guard_retraces(change):
     check_retrace(change)
 

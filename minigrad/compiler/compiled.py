@@ -49,8 +49,9 @@ class _Trace:
             guard.leaf(tensor)
         for module, training in modules:
             guard.module(module, training)
-        for module, name, tensor in writer.slots:
-            guard.slot(module.__dict__, name, tensor)
+        leaves = {id(tensor) for tensor in writer.leaves}
+        for module, name, tensor in writer.slots:  # a leaf's array is read as the step runs, a buffer's is bound
+            guard.slot(module.__dict__, name, tensor, same_array=id(tensor) not in leaves)
         for flat in writer.flat:
             flat.guards(guard)
         self.guard = guard.function(len(args))

@@ -91,7 +91,8 @@ def _cross_entropy_forward(f):
             "{result}_log_probs.reshape(-1).take({result}_positions, out={result}_picked, mode='wrap')\n"
             "if {result}_ignored is not None: np.copyto({result}_picked, 0, where={result}_ignored)\n"
             "np.add.reduce({result}_picked, out={out})\n"
-            "np.multiply({out}, -1 / {result}_rows, out={out})").format_map(f)
+            "np.multiply({out}, {result}_minus_inv_n if {result}_ignored is None else -1 / {result}_rows, out={out})"
+            ).format_map(f)
 
 
 def _cross_entropy_grad(f):
@@ -106,7 +107,7 @@ def _cross_entropy_saves(f):
     n, classes = f.value("self_shape")
     return {"log_probs": (n, classes), "exp": (n, classes), "sums": (n, 1), "picked": (n,),
             "positions": ((n,), np.int64), "starts": lambda dtype: np.arange(0, n * classes, classes),
-            "argmax": ((n, 1), np.intp), "row_max": (n, 1),
+            "argmax": ((n, 1), np.intp), "row_max": (n, 1), "minus_inv_n": constant(-1 / n),
             "column_starts": lambda dtype: np.arange(0, n * classes, classes).reshape(n, 1)}
 
 

@@ -78,9 +78,13 @@ class Guard:
             values = tuple(settings.values()) if len(settings) > 1 else next(iter(settings.values()))
             self.checks.append(f"{getter}({self.bind(attributes, 'attributes')}) == {self.bind(values, 'traced')}")
 
-    def slot(self, attributes, name, tensor):
-        """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``."""
-        self.checks.append(f"{self.bind(attributes, 'attributes')}[{name!r}] is {self.bind(tensor, 'held')}")
+    def slot(self, attributes, name, tensor, same_array):
+        """The module whose attributes are ``attributes`` still holds ``tensor`` as ``name``; with
+        ``same_array``, the array it held (a BatchNorm's running statistics, which the code
+        updates as the arrays they were: one given by ``.data = ...`` traces again)."""
+        held = self.bind(tensor, "held")
+        check = f"{self.bind(attributes, 'attributes')}[{name!r}] is {held}"
+        self.checks.append(check + (f" and {held}.array is {self.bind(tensor.array, 'traced')}" if same_array else ""))
 
     def reads(self, fn):
         """The numbers, strings and flags that ``fn``'s own code reads by name from its globals
