@@ -31,6 +31,7 @@ from .patterns import find_chunks
 from .naming import Names
 from .templates import TEMPLATES
 from .updates import FlatUpdate, count_step
+from .views import views_made_once
 
 __all__ = ["CompileError", "StepWriter", "store_grad", "where"]
 
@@ -277,10 +278,14 @@ class StepWriter:
         buffers = self.buffers.arrays(self.names.resolve)
         returned = None if result is None else self.names.resolve(self.names.of(result))
         ret = "None" if result is None else f"leaf({returned}.copy())" if returned in buffers else f"leaf({returned})"
-        lines = [line for text in self.lines for line in text.split("\n")]
+        lines = [self.names.resolve(line) for text in self.lines for line in text.split("\n")]
         if not any("store_grad(" in line for line in lines):  # no backward, or every gradient went into .grad
             lines = [line for line in lines if line != "stored = {}"]
-        body = self.names.resolve("\n".join("        " + line for line in lines))
+        for flat in self.flat:
+            flat.build()
+        buffers.update({self.names.resolve(name): make() for name, make in self.late.items()})
+        lines = views_made_once(lines, buffers)
+        body = "\n".join("        " + line for line in lines)
         source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
         namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
@@ -294,10 +299,8 @@ class StepWriter:
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value
         for flat in self.flat:
-            flat.build()
             namespace.update(flat.arrays)
         namespace.update(buffers)
-        namespace.update({self.names.resolve(name): make() for name, make in self.late.items()})
         exec(compile(source, "<minigrad.compile>", "exec"), namespace)  # noqa: S102 (code written here)
         return source, namespace["step"]
 
