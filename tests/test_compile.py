@@ -266,6 +266,20 @@ def test_a_number_the_step_reads_by_name_retraces_when_it_changes():
     assert compiled.traces == 4
 
 
+def test_a_step_called_with_keywords_gets_them_as_positions_and_refuses_keyword_only_ones():
+    model = lecture.MLP(27, generator=np.random.default_rng(0))
+
+    def loss_of(Xb, Yb, scale=1.0, *, shift=0.0):
+        return F.cross_entropy(model(Xb), Yb) * scale + shift
+
+    compiled = mg.compile(loss_of)
+    for args, kwargs in (((X[:32], Y[:32]), {}), ((X[:32],), dict(Yb=Y[:32], scale=2.0)), ((X[:32], Y[:32]), {})):
+        assert compiled(*args, **kwargs).item() == pytest.approx(loss_of(*args, **kwargs).item(), rel=1e-6)
+    assert compiled.traces == 2
+    with pytest.raises(TypeError, match=r"loss_of takes \['shift'\] only by keyword"):
+        compiled(X[:32], Y[:32], shift=1.0)
+
+
 def test_a_step_traced_again_on_every_call_warns_and_keeps_few_traces():
     model = lecture.MLP(27, generator=np.random.default_rng(0))
     scale = 0.0

@@ -67,10 +67,12 @@ class CompiledStep:
         self.source = None
         self._cache = {}
         self._last = None  # the trace the last call ran, its guard checked first
-        parameters = list(inspect.signature(fn).parameters)
-        self._names = parameters if parameters else []
+        self._signature = inspect.signature(fn)
+        self._names = list(self._signature.parameters)
 
-    def __call__(self, *args):
+    def __call__(self, *args, **kwargs):
+        if kwargs:
+            args = self._positional(args, kwargs)
         last = self._last
         if last is not None and last.guard(*args):  # the step traced for the last call's guards
             return last.function(*args)
@@ -84,6 +86,16 @@ class CompiledStep:
                 self.source, self._last = traced.source, traced
                 return traced.function(*args)
         return self._trace(key, args)
+
+    def _positional(self, args, kwargs):
+        """The arguments of a call with keywords, all by position (the defaults of those
+        before the last one given filled in), as the guards and the code take them."""
+        bound = self._signature.bind(*args, **kwargs)
+        if bound.kwargs:
+            raise TypeError(f"compile: {getattr(self.fn, '__name__', 'the step')} takes {sorted(bound.kwargs)} "
+                            f"only by keyword, which a compiled step does not support: make them positional")
+        bound.apply_defaults()
+        return bound.args
 
     def _trace(self, key, args):
         names = [self._names[i] if i < len(self._names) else f"input{i}" for i in range(len(args))]

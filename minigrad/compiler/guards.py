@@ -20,6 +20,9 @@ from ..tensor import Tensor
 __all__ = ["Guard"]
 
 
+_MISSING = object()  # an input the call did not give: fails every check of it
+
+
 def _plain(value):
     """A setting a guard compares by value: a number, a string, a flag, None, or a tuple of them."""
     if isinstance(value, tuple):
@@ -111,9 +114,11 @@ class Guard:
                            f"{name} == {self.bind(value, 'traced')}")
 
     def function(self, count):
-        """The guard of a step of ``count`` inputs."""
-        arguments = ", ".join(f"a{i}" for i in range(count))
-        checks = "\n                and ".join(self.checks)
-        source = f"def guard({arguments}):\n    try:\n        return ({checks})\n    except (KeyError, ValueError):  # a setting or a variable deleted\n        return False\n"
+        """The guard of a step of ``count`` inputs; a call with more or fewer fails it."""
+        arguments = "".join(f"a{i}=missing, " for i in range(count))
+        checks = "\n                and ".join(["not more"] + self.checks)
+        source = (f"def guard({arguments}*more):\n    try:\n        return ({checks})\n"
+                  f"    except (KeyError, ValueError):  # a setting or a variable deleted\n        return False\n")
+        self.namespace["missing"] = _MISSING
         exec(compile(source, "<minigrad.compile guard>", "exec"), self.namespace)  # noqa: S102 (code written here)
         return self.namespace["guard"]
