@@ -88,8 +88,8 @@ class CompiledStep:
         return self._trace(key, args)
 
     def _positional(self, args, kwargs):
-        """The arguments of a call with keywords, all by position (the defaults of those
-        before the last one given filled in), as the guards and the code take them."""
+        """The arguments of a call with keywords, all by position (``fn``'s defaults filled
+        in), as the guards and the code take them."""
         bound = self._signature.bind(*args, **kwargs)
         if bound.kwargs:
             raise TypeError(f"compile: {getattr(self.fn, '__name__', 'the step')} takes {sorted(bound.kwargs)} "
