@@ -33,9 +33,13 @@ _OUT_OF_PLACE = {np.add: lambda a, b: a + b, np.subtract: lambda a, b: a - b, np
                  np.true_divide: lambda a, b: a / b}
 
 
-def reset_gradients(params, set_to_none):
-    """``zero_grad`` of the optimisers and of nn.Module: each gradient to None, or to zeros
-    in place (the same ``.grad`` tensor, as PyTorch's set_to_none=False)."""
+def reset_gradients(params, set_to_none, owner=None):
+    """``zero_grad`` of the optimisers and of nn.Module (``owner``): each gradient to None, or
+    to zeros in place (the same ``.grad`` tensor, as PyTorch's set_to_none=False)."""
+    recorder = current_modes().tracer
+    if recorder is not None:  # mg.compile is tracing: the compiled step resets them too
+        params = list(params)
+        recorder.reset(owner, params, set_to_none)
     for p in params:
         if set_to_none:
             p._grad = p._grad_tensor = None  # as p.grad = None, without the property's call
@@ -106,6 +110,9 @@ class InplaceMethods:
 
     @grad.setter
     def grad(self, value):
+        recorder = current_modes().tracer
+        if recorder is not None:  # mg.compile is tracing: None is replayed, a value refused
+            recorder.grad_set(self, value)
         if value is None:
             self._grad = self._grad_tensor = None
             return
@@ -126,6 +133,9 @@ class InplaceMethods:
         array = as_array(value)
         if array is self.array:  # `t.data += x` assigns back the tensor it changed in place
             return
+        recorder = current_modes().tracer
+        if recorder is not None:
+            recorder.replaced(self)
         if array.shape != self.array.shape:
             raise ValueError(f"data: a value of shape {array.shape} cannot replace the data of a tensor of "
                              f"shape {self.shape}")

@@ -205,18 +205,34 @@ class StepWriter:
 
     def call(self, obj, method, args):
         """A call no op records, made on the same object in the compiled step; an SGD, Adam or
-        AdamW step after zero_grad() and backward() written as an update of flat buffers."""
+        AdamW step whose parameters' gradients were reset to None before backward() written as
+        an update of flat buffers."""
         name = self.names.known(obj) or self.names.bind(obj, "optimizer")
-        if method == "zero_grad" and args in ((), (True,)) and not self.backward_done:
-            self.zeroed[id(obj)] = len(self.lines)
-        if method == "step" and id(obj) in self.zeroed and self.backward_done and FlatUpdate.applies(obj, self.stored):
+        if method == "step" and self.backward_done and FlatUpdate.applies(obj, self.stored) and all(
+                id(p) in self.zeroed for group in obj.param_groups for p in group["params"]):
             return self.flat_step(obj, name)
         self.lines.append(f"{name}.{method}({', '.join(repr(a) for a in args)})")
+
+    def reset(self, owner, params, set_to_none):
+        """Gradients reset: ``owner.zero_grad(set_to_none)`` (an optimizer's or a module's), or
+        ``p.grad = None`` (``owner`` None), made again at this point of each call."""
+        if owner is None:
+            self._operand(params[0])
+            self.lines.append(f"{self.names.of(params[0])}_t.grad = None")
+        else:
+            name = self.names.known(owner) or self.names.bind(owner, "optimizer" if hasattr(owner, "param_groups")
+                                                             else "model")
+            self.lines.append(f"{name}.zero_grad({set_to_none!r})")
+        if set_to_none and not self.backward_done:  # the backward's gradients are then .grad's first
+            self.zeroed.update({id(p): len(self.lines) - 1 for p in params})
 
     def flat_step(self, optimizer, name):
         """Each gradient into its view of the gradients' buffer (and .grad), then the update."""
         flat = FlatUpdate(optimizer, len(self.flat))
-        self.lines[self.zeroed[id(optimizer)]] = f"# {name}.zero_grad(): each parameter's .grad is set below"
+        ids = {id(p) for p in flat.parameters}
+        for line in {self.zeroed[id(p)] for p in flat.parameters}:  # a reset of these parameters alone: not needed
+            if all(position != line or key in ids for key, position in self.zeroed.items()):
+                self.lines[line] = f"# {self.lines[line]}: each parameter's .grad is set below"
         self.flat.append(flat)
         for position, p in enumerate(flat.parameters):
             grad, view = self.names.grad(p), (lambda position=position: flat.grad_views[position])

@@ -1,8 +1,8 @@
 """Tracing a training step for ``mg.compile``: the step runs once, eagerly, while a
 ``Tracer`` is this thread's mode. Every op's output reaches it as a watcher (as the
 debugging modes see them); what no op records tells it through ``state.tracer()``:
-``backward()`` (before it runs, while the graph is whole), an optimizer's ``step`` and
-``zero_grad``, a module call (its train/eval mode), a random draw, an in-place write and a
+``backward()`` (before it runs, while the graph is whole), an optimizer's ``step``, a
+reset of gradients (``zero_grad`` of an optimizer or a module, ``p.grad = None``), a module call (its train/eval mode), a random draw, an in-place write and a
 read of a tensor's value. Each is handed to the ``StepWriter`` that writes the step's code,
 or refused with a ``CompileError`` naming the line of ``fn`` and saying how to move it out.
 """
@@ -50,6 +50,24 @@ class Tracer(Mode):
     def call(self, obj, method, *args):
         self.optimizers[id(obj)] = obj
         self.writer.call(obj, method, args)
+
+    def reset(self, owner, params, set_to_none):
+        """``zero_grad`` of an optimizer or a module (``owner``), or ``p.grad = None`` (None)."""
+        if owner is not None and hasattr(owner, "param_groups"):
+            self.optimizers[id(owner)] = owner
+        self.writer.reset(owner, params, set_to_none)
+
+    def grad_set(self, tensor, value):
+        if value is not None:
+            raise CompileError(f"compile: the step sets a tensor's .grad to a value ({where()}), which a compiled "
+                               f"step does not replay: set it to None (or call zero_grad()), or set it outside "
+                               f"the step")
+        self.reset(None, [tensor], True)
+
+    def replaced(self, tensor):
+        raise CompileError(f"compile: the step replaces a tensor's data ({where()}: .data = ...), which a compiled "
+                           f"step does not replay: replace it outside the step (the step's guards then trace it "
+                           f"again), or write an op's result out of place")
 
     def module(self, module):
         if id(module) not in self.modules:

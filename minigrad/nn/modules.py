@@ -187,7 +187,7 @@ class Module:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
-        reset_gradients(self.parameters(), set_to_none)
+        reset_gradients(self.parameters(), set_to_none, self)
 
     def train(self, mode=True):
         """Set training mode (batch statistics in BatchNorm) here, then in each submodule

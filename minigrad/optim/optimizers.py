@@ -41,11 +41,8 @@ class Optimizer:
 
     def zero_grad(self, set_to_none=True):
         """Reset the gradients of all parameters (to None, or to zeros in place)."""
-        recorder = tracer()
-        if recorder is not None:  # mg.compile is tracing: the compiled step makes this call too
-            recorder.call(self, "zero_grad", set_to_none)
         for group in self.param_groups:
-            reset_gradients(group["params"], set_to_none)
+            reset_gradients(group["params"], set_to_none, self)
 
     def step(self):
         """Update every parameter that has a gradient."""
