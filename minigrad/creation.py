@@ -58,21 +58,34 @@ def from_numpy(array):
     return Tensor(array)
 
 
-def _filled(fill, size, dtype, requires_grad, name=None):
-    shape = size_argument(size, name or fill.__name__)
-    return Tensor(fill(shape, dtype=np.dtype(dtype or get_default_dtype())), requires_grad=requires_grad)
+def _filled(value, size, dtype, requires_grad, name):
+    return _full(size_argument(size, name), value, np.dtype(dtype or get_default_dtype()), requires_grad)
+
+
+def _full(shape, value, dtype, requires_grad):
+    """``value`` in every element: a leaf that requires grad, or else a constant, which a
+    compiled step makes again on each call (``torch.zeros`` inside a model's forward)."""
+    if requires_grad or tracer() is None or isinstance(value, Tensor):
+        return Tensor(_full_array(shape, value.array if isinstance(value, Tensor) else value, dtype),
+                      requires_grad=requires_grad)
+    return traced_constant(_full_array, shape, value, np.dtype(dtype))
+
+
+def _full_array(shape, value, dtype):
+    # zeros from the allocator, which hands out zeroed memory without writing it
+    return np.zeros(shape, dtype) if isinstance(value, (int, float)) and value == 0 else np.full(shape, value, dtype)
 
 
 @_on_cpu
 def zeros(*size, dtype=None, requires_grad=False):
     """A tensor of zeros; ``size`` as ints or one tuple."""
-    return _filled(np.zeros, size, dtype, requires_grad)
+    return _filled(0, size, dtype, requires_grad, "zeros")
 
 
 @_on_cpu
 def ones(*size, dtype=None, requires_grad=False):
     """A tensor of ones; ``size`` as ints or one tuple."""
-    return _filled(np.ones, size, dtype, requires_grad)
+    return _filled(1, size, dtype, requires_grad, "ones")
 
 
 @_on_cpu
@@ -91,13 +104,13 @@ def ones_like(other, dtype=None, requires_grad=False):
 def full(size, fill_value, dtype=None, requires_grad=False):
     """A tensor filled with ``fill_value``; its dtype follows the value as in ``tensor``."""
     dtype = dtype or as_array(fill_value).dtype
-    return Tensor(np.full(size_argument((size,), "full"), fill_value, dtype=dtype), requires_grad=requires_grad)
+    return _full(size_argument((size,), "full"), fill_value, dtype, requires_grad)
 
 
 @_on_cpu
 def empty(*size, dtype=None, requires_grad=False):
     """A tensor whose values are not to be relied on (zeros here); ``size`` as ints or one tuple."""
-    return _filled(np.zeros, size, dtype, requires_grad, "empty")
+    return _filled(0, size, dtype, requires_grad, "empty")
 
 
 @_on_cpu
@@ -109,7 +122,7 @@ def empty_like(other, dtype=None, requires_grad=False):
 @_on_cpu
 def full_like(other, fill_value, dtype=None, requires_grad=False):
     """``fill_value`` in ``other``'s shape and dtype (the value converted to that dtype)."""
-    return Tensor(np.full(other.shape, fill_value, dtype=dtype or other.dtype), requires_grad=requires_grad)
+    return _full(other.shape, fill_value, dtype or other.dtype, requires_grad)
 
 
 @_on_cpu

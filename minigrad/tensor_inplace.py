@@ -222,7 +222,8 @@ class InplaceMethods:
         """``self = ufunc(self, other)`` in this tensor's memory, broadcasting ``other``; on an
         op's output, recorded as the out-of-place op."""
         value = self._operand(other, name, floating)
-        if self._in_graph(name, None):
+        recorder = current_modes().tracer
+        if self._in_graph(name, None) or recorder is not None and ufunc in _OUT_OF_PLACE and recorder.records_write(self):
             return self._rebase(lambda old: _OUT_OF_PLACE[ufunc](old, other), other)
         try:
             with np.errstate(all="ignore"):  # as PyTorch: inf and nan, no warning
@@ -316,7 +317,8 @@ class InplaceMethods:
         """``x[key] = value`` with any index ``x[key]`` takes; ``value`` is broadcast and
         converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
         index, then = arguments.split_index(arguments.index(key))
-        if self._in_graph("index assignment", None):
+        recorder = current_modes().tracer
+        if self._in_graph("index assignment", None) or recorder is not None and recorder.records_write(self):
             operand = _without_leading_ones(value if isinstance(value, Node) else self._operand(value, "index assignment"))
             self._rebase(lambda old: ops.index_put(old, operand, index=index, then=then), operand)
             return

@@ -105,6 +105,13 @@ class Names:
         self._by_id[id(tensor)] = token
         return token
 
+    def settle(self, tensor):
+        """Name ``tensor`` now, as it is (its op, its label), if it still has a stand-in: an
+        in-place write is about to make it another op's result."""
+        token = self._by_id.get(id(tensor))
+        if token in self._later:
+            self._add(self._tensor_name(tensor), tensor)
+
     def resolve(self, text):
         """``text`` with each stand-in replaced by its tensor's name, in the order they appear."""
         def name(match):

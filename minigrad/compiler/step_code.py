@@ -20,7 +20,7 @@ from .. import rules
 from ..debug import _describe_origin, _user_frame
 from ..engine import leaf, mark_written, reduce_to_shape
 from ..nn import BatchNorm1d
-from ..rules.helpers import row_max, scatter_rows, stable_sigmoid, warnings_back, warnings_off
+from ..rules.helpers import power, row_max, scatter_rows, stable_sigmoid, warnings_back, warnings_off
 from ..rules.linear_helpers import linear_backward_weight, linear_product
 from ..rules.normalization import last_dim_sum, softmax_backward, softmax_exp
 from ..tensor import Tensor
@@ -247,6 +247,11 @@ class StepWriter:
         self.lines += flat.code(name)
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
+    def rewritten(self, tensor):
+        """An in-place write recorded as an op (trace.py, ``records_write``): its result copied
+        into the tensor's own array, which the ops after it read by the tensor's name."""
+        self.lines.append(f"np.copyto({self.names.of(tensor)}, {self.names.known(tensor.array)})  # in place")
+
     def random(self, array, remake, name):
         """Random numbers drawn in the step (a Dropout's ``mask``, a ``randn``): ``remake()``
         draws them again at this point of each call."""
@@ -310,7 +315,7 @@ class StepWriter:
                      "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
                      "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
                      "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite,
-                     "stable_sigmoid": stable_sigmoid}
+                     "stable_sigmoid": stable_sigmoid, "power": power}
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value

@@ -81,16 +81,26 @@ def _unary(forward, grad, shapes="result"):
 
 
 def _pow_self(f):
+    # for mg.compile, pow_backward_self's operations in its order: grad * other * self ** (other - 1)
     exponent = f.value("other")
     if exponent is None:  # an array exponent
-        return "{other} * {self} ** ({other} - 1) * {grad}".format_map(f)
+        return "np.where({other} == 0, 0, {grad} * {other} * {self} ** ({other} - 1))".format_map(f)
     if exponent == 0:
         return "np.zeros_like({grad})".format_map(f)
-    if type(exponent) is int and exponent == 2:
+    if type(exponent) is int and exponent == 2:  # (the same bits: a factor 2 and a sign are exact)
         return "2 * {self} * {grad}".format_map(f)
-    if exponent == -1:
+    if exponent == -1:  # the lecture's form
         return "-{self} ** -2 * {grad}".format_map(f)
-    return f"{f['other']} * {f['self']} ** {exponent - 1!r} * {f['grad']}"
+    if not f.fast:  # to read, as the lecture writes it
+        return f"{f['other']} * {f['self']} ** {exponent - 1!r} * {f['grad']}"
+    written_out = exponent - 1 in (0.5, -0.5)  # power's sqrt, as the rule takes it
+    base = f"power({f['self']}, {exponent - 1!r})" if written_out else f"{f['self']} ** {exponent - 1!r}"
+    return f"{f['grad']} * {f['other']} * {base}"
+
+
+def _pow_forward(f):
+    # for mg.compile, the rule's power (3, -2 and ±0.5 written out as PyTorch's kernel does); to read, **
+    return ("power({self}, {other})" if f.fast else "{self} ** {other}").format_map(f)
 
 
 def _sum_forward(f):
@@ -228,7 +238,7 @@ TEMPLATES = {
     "sub": Template("{self} - {other}", ("{grad}", "-{grad}")),
     "mul": Template("{self} * {other}", ("{other} * {grad}", "{self} * {grad}")),
     "div": Template("{self} / {other}", ("{grad} / {other}", "-{grad} * ({result} / {other})")),
-    "pow": Template("{self} ** {other}", (_pow_self, "{grad} * {result} * np.log({self})")),
+    "pow": Template(_pow_forward, (_pow_self, "{grad} * {result} * np.log({self})"), summary="{self} ** {other}"),
     "neg": _unary("-{self}", "-{grad}"),
     "exp": _unary("np.exp({self})", "{result} * {grad}"),
     "log": _unary("np.log({self})", "{grad} / {self}"),

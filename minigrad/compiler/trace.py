@@ -9,6 +9,8 @@ or refused with a ``CompileError`` naming the line of ``fn`` and saying how to m
 
 import functools
 
+import numpy as np
+
 from ..state import Mode
 from ..tensor import Tensor
 from .step_code import CompileError, where
@@ -25,6 +27,7 @@ class Tracer(Mode):
         self.optimizers = {}  # id -> optimizer called in the step
         self.backward_seen = False
         self.replaying = False  # inside random() or derived(): what the compiled step makes again itself
+        self.recorded_writes = set()  # ids of the tensors whose in-place writes were recorded as ops
 
     def _changes(self, modes):
         return {"watchers": modes.watchers + (self.writer.forward,), "tracer": self}
@@ -56,6 +59,23 @@ class Tracer(Mode):
         if owner is not None and hasattr(owner, "param_groups"):
             self.optimizers[id(owner)] = owner
         self.writer.reset(owner, params, set_to_none)
+
+    def records_write(self, tensor):
+        """True for an in-place write the step must record as an op to replay it (the index
+        assignment or arithmetic then makes a new result, as on a tensor in the graph): into a
+        tensor an op of the step made (the makemore repository's ``idx[:, 0] = blank`` after a
+        roll), outside the graph, owning its memory, which no other tensor of the step shares
+        (a view would not see the new values)."""
+        if not self.writer.made(tensor) or tensor.requires_grad or tensor.array.base is not None:
+            return False  # refused as before: a tensor in the graph, a view, one made outside the ops
+        array = tensor.array  # an earlier recorded write's result is this tensor: it has its very array
+        if any(kept.array is not array and np.may_share_memory(kept.array, array) for kept in self.writer.kept):
+            raise CompileError(f"compile: the step writes in place into a tensor of shape {tensor.shape} that shares "
+                               f"its memory with another tensor of the step ({where()}): the compiled step would not "
+                               f"write into both; write it out of place (y = y + v, torch.where)")
+        self.recorded_writes.add(id(tensor))
+        self.writer.names.settle(tensor)  # named by the op that made it, before the write changes its op
+        return True
 
     def grad_set(self, tensor, value):
         if value is not None:
@@ -104,7 +124,10 @@ class Tracer(Mode):
 
     def written(self, nodes):
         optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}
-        if not all(id(node) in optimized for node in nodes):
+        for node in nodes:
+            if id(node) in self.recorded_writes:  # the write's result, copied into the tensor's own array
+                self.writer.rewritten(node)
+        if not all(id(node) in optimized or id(node) in self.recorded_writes for node in nodes):
             raise CompileError(f"compile: the step changes a tensor in place ({where()}), which a compiled step "
                                f"cannot replay: write it out of place (y = y + v), or update parameters with "
                                f"an optimizer's step()")
