@@ -100,8 +100,10 @@ def _index_part(part):
                          f"x.flip(dim) reverses a tensor")
     if isinstance(part, Node):
         return part.array
-    if isinstance(part, range):
-        return np.arange(part.start, part.stop, part.step)
+    if isinstance(part, range):  # read-only: a constant of the index, as mg.compile writes it (naming.py)
+        numbers = np.arange(part.start, part.stop, part.step)
+        numbers.flags.writeable = False
+        return numbers
     if isinstance(part, list) and any(isinstance(p, Node) for p in part):
         return np.array([p.array if isinstance(p, Node) else p for p in part])
     return part

@@ -46,7 +46,21 @@ def tensor(data, dtype=None, requires_grad=False, label=None):
     """A new leaf tensor holding a copy of ``data`` (nested lists, numbers, an
     ndarray or a Tensor). Python floats become the default dtype (float32), ints
     int64, bools bool; an ndarray keeps its dtype unless ``dtype`` is given."""
+    if tracer() is not None and not requires_grad and label is None and (_literal(data) or isinstance(data, np.ndarray)):
+        # remade by each call of a compiled step: from the values written in its code, or from the same array
+        return traced_constant(_literal_array, data, None if dtype is None else np.dtype(dtype))
     return Tensor(np.array(as_array(data, dtype)), requires_grad=requires_grad, label=label)
+
+
+def _literal(data):
+    """Numbers, or lists and tuples of them: values that a compiled step can write in its code."""
+    if isinstance(data, (list, tuple)):
+        return all(_literal(part) for part in data)
+    return type(data) in (bool, int, float)
+
+
+def _literal_array(data, dtype):
+    return np.array(as_array(data, dtype))
 
 
 def from_numpy(array):

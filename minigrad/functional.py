@@ -7,6 +7,7 @@ from . import activations, losses
 from .arguments import check_floating, check_same_dtype
 from .activations import *  # noqa: F401,F403  (the names of activations.__all__)
 from .engine import ops
+from .state import tracer
 from .losses import *  # noqa: F401,F403  (the names listed in losses.__all__)
 from .tensor import Tensor
 from .tensor_math import traced_constant
@@ -82,6 +83,9 @@ def batch_norm(x, running_mean, running_var, weight, bias, training=False, momen
     if training and shape[0] == 1:
         raise ValueError(f"batch_norm: expected more than 1 value per channel when training, got input of "
                          f"shape {x.shape}")
+    recorder = tracer()
+    if recorder is not None and running_mean is not None:  # mg.compile: the code updates these very arrays
+        recorder.holds(running_mean, running_var)
     return ops.batch_norm(x, weight, bias, running_mean=None if running_mean is None else running_mean.array,
                           running_var=None if running_var is None else running_var.array, training=training,
                           momentum=momentum, eps=eps, correction=correction)

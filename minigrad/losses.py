@@ -97,12 +97,21 @@ def _check_classes(target, shape, name):
     return False
 
 
+def _in_range(target, classes):
+    """True when every target is a class in [0, classes)."""
+    unsigned = _UNSIGNED.get(target.dtype)  # native signed integers only
+    if target.dtype.kind == "u" or unsigned is not None and classes <= np.iinfo(target.dtype).max:
+        return np.maximum.reduce(target.view(unsigned) if unsigned is not None else target) < classes
+    return 0 <= target.min() and target.max() < classes
+
+
 def _ignored_rows(target, shape, ignore_index):
     """The fused op's targets checked on each call of a compiled step as cross_entropy checks
     them here: IndexError for a class out of range; the rows whose target is ``ignore_index``
     (None if none is), which the loss leaves out, and the number of the others (the mean's).
-    Seen as unsigned, a negative class is past every class: one reduction checks both ends."""
-    if not target.size or np.maximum.reduce(target.view(_UNSIGNED.get(target.dtype, target.dtype))) < shape[-1]:
+    Seen as unsigned, a negative class is past every class, when there are fewer classes than
+    the signed type's largest value: then one reduction checks both ends."""
+    if not target.size or _in_range(target, shape[-1]):
         return None, target.size
     ignored = target == ignore_index
     _check_classes(np.where(ignored, 0, target), shape, "cross_entropy")

@@ -5,16 +5,29 @@ import numpy as np
 
 from . import arguments
 from .engine import Node, ops
+from .tensor_math import traced_constant
 
 __all__ = ["IndexingMethods"]
 
 
 def _index_array(index, name):
-    """An index tensor (or array, or list) as an integer ndarray; TypeError otherwise."""
-    array = np.asarray(index.array if isinstance(index, Node) else index)
+    """An index tensor (or array, or list) as an integer ndarray; TypeError otherwise. Made
+    through traced_constant, as the arrays made from it below: a compiled step makes them
+    again from each call's index."""
+    if isinstance(index, Node) or isinstance(index, (list, tuple)):
+        return traced_constant(_as_index, index, name).array
+    return _as_index(index, name)
+
+
+def _as_index(index, name):
+    array = np.asarray(index)
     if array.dtype.kind not in "iu" and array.size:
         raise TypeError(f"{name}: the index must hold integers, got {array.dtype}")
     return array.astype(np.int64, copy=False)
+
+
+def _reshaped(array, shape):
+    return array.reshape(shape)
 
 
 def _check_bounds(index, size, name, dim):
@@ -40,7 +53,7 @@ class IndexingMethods:
         dim = arguments.dim(dim, self.ndim, "gather")
         index = _index_array(index, "gather")
         if not self.ndim and index.ndim == 0:  # a 0-d tensor gathers as one of shape (1,)
-            return self.view(1).gather(0, index.reshape(1)).view(())
+            return self.view(1).gather(0, traced_constant(_reshaped, index, (1,)).array).view(())
         if index.ndim != self.ndim or any(n > size for d, (n, size) in enumerate(zip(index.shape, self.shape))
                                           if d != dim):
             raise ValueError(f"gather: index of shape {index.shape} does not fit a tensor of shape {self.shape} "
@@ -53,14 +66,15 @@ class IndexingMethods:
         without ``dim``, over the flattened tensor."""
         indices = _index_array(indices, "take_along_dim")
         if dim is None:
-            return self.reshape(-1).gather(0, indices.reshape(-1))
+            return self.reshape(-1).gather(0, traced_constant(_reshaped, indices, (-1,)).array)
         dim = arguments.dim(dim, self.ndim, "take_along_dim")
         if indices.ndim != self.ndim:
             raise ValueError(f"take_along_dim: indices of shape {indices.shape} need {self.ndim} dims")
         shape = _broadcast_shapes("take_along_dim", self.shape[:dim] + (1,) + self.shape[dim + 1:],
                                   indices.shape[:dim] + (1,) + indices.shape[dim + 1:])
         expanded = self.expand(shape[:dim] + (self.shape[dim],) + shape[dim + 1:])
-        return expanded.gather(dim, np.broadcast_to(indices, shape[:dim] + (indices.shape[dim],) + shape[dim + 1:]))
+        shape = shape[:dim] + (indices.shape[dim],) + shape[dim + 1:]
+        return expanded.gather(dim, traced_constant(np.broadcast_to, indices, shape).array)
 
     def index_select(self, dim, index):
         """The slices ``index`` (a 1-D integer tensor) names along ``dim``."""
@@ -69,7 +83,7 @@ class IndexingMethods:
         if index.ndim > 1:
             raise ValueError(f"index_select: index must be 1-D, got shape {index.shape}")
         _check_bounds(index, self.shape[dim] if self.ndim else 1, "index_select", dim)
-        return self[(slice(None),) * dim + (index.reshape(-1),)]
+        return self[(slice(None),) * dim + (traced_constant(_reshaped, index, (-1,)).array,)]
 
     def masked_select(self, mask):
         """The elements where the bool ``mask`` (broadcast with the tensor) is True, as 1-D."""
@@ -77,7 +91,7 @@ class IndexingMethods:
         if mask.dtype != bool:
             raise TypeError(f"masked_select: the mask must be bool, got {mask.dtype}")
         shape = _broadcast_shapes("masked_select", self.shape, mask.shape)
-        return self.expand(shape)[np.broadcast_to(mask, shape)]
+        return self.expand(shape)[traced_constant(np.broadcast_to, mask, shape).array]  # remade by a compiled step
 
     def repeat_interleave(self, repeats, dim=None):
         """Each element repeated ``repeats`` times (an int, or one count per element)

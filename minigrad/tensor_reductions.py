@@ -122,9 +122,9 @@ class ReductionMethods:
             raise IndexError(f"{name}: cannot reduce over dim {dim} of size 0 (the tensor has shape {self.shape})")
         if not self.array.ndim:  # a 0-d tensor is its own max along dim 0, as in torch
             return ValuesIndices(op(self), leaf(np.zeros((), np.int64)))
-        indices = arg(self.array, axis=dim, keepdims=True)
-        values = op(self, dim=dim, indices=indices, keepdim=keepdim)
-        return ValuesIndices(values, leaf(indices if keepdim else indices.squeeze(dim)))
+        indices = traced_constant(_arg_of, self, arg.__name__, dim, True)  # made again by a compiled step
+        values = op(self, dim=dim, indices=indices.array, keepdim=keepdim)
+        return ValuesIndices(values, indices if keepdim else traced_constant(_squeezed, indices, dim))
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
         """The ``k`` largest elements along ``dim`` (the smallest with ``largest=False``) and
@@ -134,10 +134,8 @@ class ReductionMethods:
         size = self.shape[dim] if self.ndim else 1
         if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 0 <= k <= size:
             raise RuntimeError(f"topk: k={k!r} is out of range for dim {dim} of size {size} (shape {tuple(self.shape)})")
-        rows = np.moveaxis(self.array.reshape(self.shape or (1,)), dim, -1)
-        indices = np.moveaxis(selection.topk_indices(rows, int(k), largest, sorted), -1, dim)
-        indices = indices if self.ndim else np.zeros((), np.int64)  # PyTorch: a 0-d tensor is its own top 0 or 1
-        return ValuesIndices(self.gather(dim, indices), leaf(indices))
+        indices = traced_constant(_topk_indices, self, int(k), dim, largest, sorted)  # made again by a compiled step
+        return ValuesIndices(self.gather(dim, indices), indices)
 
     def argmax(self, dim=None, keepdim=False):
         """Indices of the largest elements (no gradient)."""
@@ -155,7 +153,7 @@ class ReductionMethods:
                 dim = None  # numpy takes no axis for a 0-d array
         if self.array.size == 0 and (dim is None or self.shape[dim] == 0):
             raise IndexError(f"{name}: cannot reduce over an empty dim (the tensor has shape {self.shape})")
-        return leaf(find(self.array, axis=dim, keepdims=keepdim))
+        return traced_constant(_arg_of, self, name, dim, keepdim)  # made again by a compiled step
 
     def softmax(self, dim):
         """exp(x) / sum(exp(x)) along ``dim``, shifted by the max for stability (the shift
@@ -196,3 +194,20 @@ def _finite_max_along(array, dims):
     over no elements (a shift that cancels out)."""
     maxes = np.max(array, axis=dims, keepdims=True, initial=-np.inf)
     return np.where(np.isinf(maxes), 0, maxes)
+
+
+def _arg_of(array, name, dim, keepdim):
+    """``argmax`` or ``argmin`` (``name``) of ``array`` along ``dim``."""
+    return getattr(np, name)(array, axis=dim, keepdims=keepdim)
+
+
+def _squeezed(array, dim):
+    return array.squeeze(dim)
+
+
+def _topk_indices(array, k, dim, largest, sorted):
+    """topk's indices along ``dim``; a 0-d tensor is its own top 0 or 1, as in PyTorch."""
+    if not array.ndim:
+        return np.zeros((), np.int64)
+    rows = np.moveaxis(array, dim, -1)
+    return np.moveaxis(selection.topk_indices(rows, k, largest, sorted), -1, dim)

@@ -56,3 +56,103 @@ def test_a_step_traced_again_on_every_call_warns_and_keeps_few_traces():
             scale = float(i)
             assert compiled(X[:32], Y[:32]).item() == pytest.approx(F.cross_entropy(model(X[:32]), Y[:32]).item() * i)
     assert compiled.traces == 12
+
+
+MODEL = lecture.MLP(27, generator=np.random.default_rng(0))
+REG, FACTOR, ROWS, step = 0.01, np.float32(1.0), np.arange(8), 0  # read by name below; `step` also an attribute's name
+RUNNING_MEAN, RUNNING_VAR = mg.zeros(200), mg.ones(200)
+
+
+def regularised(Xb, Yb):  # REG read inside a generator expression
+    return F.cross_entropy(MODEL(Xb), Yb) + sum(REG * (p ** 2).sum() for p in [MODEL.output.weight])
+
+
+def scaled(Xb, Yb):  # a numpy scalar
+    return F.cross_entropy(MODEL(Xb), Yb) * FACTOR
+
+
+def some_rows(Xb, Yb):  # a numpy array of indices
+    return F.cross_entropy(MODEL(Xb)[ROWS], Yb)
+
+
+def normalised_by_hand(Xb, Yb):  # running statistics that no module holds
+    h = F.batch_norm(MODEL.hidden(MODEL.flatten(MODEL.embedding(Xb))), RUNNING_MEAN, RUNNING_VAR,
+                     MODEL.batchnorm.weight, MODEL.batchnorm.bias, training=True)
+    return F.cross_entropy(MODEL.output(h.tanh()), Yb) + RUNNING_MEAN.sum() * 0
+
+
+def weighted(Xb, Yb, weights):  # a tuple of numbers as an input
+    return F.cross_entropy(MODEL(Xb), Yb) * weights[0] + weights[1]
+
+
+def rebind(name, value):
+    return lambda: globals().__setitem__(name, value)
+
+
+@pytest.mark.parametrize("loss_of, changes, inputs", [
+    (regularised, [rebind("REG", 1.0)], None),
+    (scaled, [rebind("FACTOR", np.float32(10.0)), rebind("FACTOR", np.float64(10.0))], None),
+    (some_rows, [rebind("ROWS", np.arange(8, 16)), lambda: ROWS.__setitem__(slice(None), np.arange(16, 24))],
+     lambda i: (X[:32], Y[:8])),
+    (regularised, [lambda: MODEL.output.weight.requires_grad_(False), lambda: MODEL.output.weight.requires_grad_()],
+     None),
+    (normalised_by_hand, [lambda: setattr(RUNNING_MEAN, "data", mg.ones(200))], None),
+    (weighted, [lambda: None], lambda i: (X[:32], Y[:32], (1.0 + i, float(i)))),
+], ids=["a global in a generator", "a numpy scalar", "an index array, new or changed in place",
+        "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers"])
+def test_a_compiled_call_follows_what_its_step_reads(loss_of, changes, inputs):
+    inputs = inputs or (lambda i: (X[:32], Y[:32]))
+    compiled = mg.compile(loss_of)
+    for i, change in enumerate([lambda: None] + changes):
+        change()
+        assert compiled(*inputs(i)).item() == loss_of(*inputs(i)).item()
+
+
+@pytest.mark.parametrize("loss_of, second", [
+    (lambda Xb, Yb: F.cross_entropy(MODEL(Xb)[:8], Yb[:8]), Y[:32]),                   # numpy's slice of an input
+    (lambda Xb, pair: F.cross_entropy(MODEL(Xb), pair[0]), (mg.tensor(Y[:32]),)),      # a tensor inside a tuple
+    (lambda Xb, Yb: F.cross_entropy(MODEL(Xb)[np.array([0, 2, 4])], Yb), Y[:3]),       # an array made in the step
+], ids=["slice", "tuple", "made"])
+def test_an_array_the_step_computes_with_numpy_fails_while_tracing(loss_of, second):
+    with pytest.raises(mg.CompileError, match="neither takes as an input nor reads by name"):
+        mg.compile(loss_of)(X[:32], second)
+
+
+def counting(Xb, Yb):
+    global step
+    step += 1
+    return F.cross_entropy(MODEL(Xb), Yb)
+
+
+class Counting(mg.nn.Module):
+    def __init__(self):
+        self.calls = 0
+
+    def forward(self, x):
+        self.calls += 1
+        return x
+
+
+def test_a_step_that_changes_what_it_reads_fails_while_tracing():
+    with pytest.raises(mg.CompileError, match="changes the global step"):
+        mg.compile(counting)(X[:32], Y[:32])
+    counter = Counting()
+    with pytest.raises(mg.CompileError, match="changes the setting calls of a Counting"):
+        mg.compile(lambda Xb, Yb: F.cross_entropy(counter(MODEL(Xb)), Yb))(X[:32], Y[:32])
+
+
+def test_a_global_named_as_an_attribute_is_not_read():
+    global step
+    optimizer = mg.optim.SGD(MODEL.parameters(), lr=0.0)
+
+    def training_step(Xb, Yb):
+        optimizer.zero_grad()
+        loss = F.cross_entropy(MODEL(Xb), Yb)
+        loss.backward()
+        optimizer.step()  # `step` an attribute here, not the global
+        return loss
+
+    compiled = mg.compile(training_step)
+    for step in range(3):
+        compiled(X[:32], Y[:32])
+    assert compiled.traces == 1

@@ -16,7 +16,7 @@ from .. import rules
 from ..tensor import Tensor
 from .buffered import SAME, into_fields
 from .fused import into_entry
-from .templates import SCATTER, TEMPLATES, Fields
+from .templates import SCATTER, TEMPLATES, VIEW_OPS, Fields
 
 __all__ = ["graph_order", "input_names", "BackwardWriter"]
 
@@ -85,6 +85,7 @@ class BackwardWriter:
         self.fused = set()  # ids of the nodes with no template whose forward was written by fused.py
         self.chunks, self.inner = {}, set()  # mg.compile's composed graphs in closed form (patterns.py)
         self.checks = {}  # id of an array setting -> (the array, the name of the check of its values each call)
+        self.typed = set()  # gradients known to have their tensor's dtype: buffers, and views or names of them
 
     def take_chunks(self, chunks):
         """Write each chunk's closed form at its top node and skip the nodes inside it."""
@@ -113,6 +114,8 @@ class BackwardWriter:
             if array is value:  # mg.compile: {target_check}, F.cross_entropy's check of the targets (fused.py)
                 code[f"{key}_check"] = check
         code["result"], code["grad"] = names.of(node), names.grad(node)
+        # a gradient in a buffer has the op's dtype (one handed on from another op may not)
+        values["grad_in_buffer"] = code["grad"] in self.typed
         return Fields(code, values, ndims, self.fast)
 
     def write(self, node):
@@ -215,6 +218,8 @@ class BackwardWriter:
             self.lines.append(f"{name} = np.ones_like({self.names.of(inp)}) * {expr}")
         else:
             self.lines.append(f"{name} = {expr}.copy()" if _is_name(expr) and more else f"{name} = {expr}")
+            if node.op in VIEW_OPS and fields["grad"] in self.typed and inp.array.dtype == node.array.dtype:
+                self.typed.add(name)
 
     def add_into(self, inp, expr, shape, node, into, first, more):
         """``add``, the gradient written into buffers: its input's own when it is the first
@@ -223,6 +228,7 @@ class BackwardWriter:
         if shape == "spread":  # broadcast over the input: copied into its buffer, or added
             self.lines.append(f"np.copyto({buffers.add(name, target, dtype)}, {expr})" if first else
                               buffers.accumulate(name, expr))
+            self.typed.add(name)
             return
         reduce = shape == "result" and tuple(node.shape) != target
         statement = None if into is None else into(name)
@@ -231,9 +237,11 @@ class BackwardWriter:
             if not reduce and first:
                 self.lines.append(f"np.copyto({buffers.add(name, target, dtype)}, {expr})" if more else
                                   f"{name} = {expr}")
+                if more or expr in self.typed and node.array.dtype == dtype:
+                    self.typed.add(name)
                 return
         elif first and not reduce:
-            buffers.add(name, target, dtype)
+            self.typed.add(buffers.add(name, target, dtype))
             self.lines.append(statement)
             return
         else:
@@ -242,8 +250,8 @@ class BackwardWriter:
         if not reduce:
             self.lines.append(buffers.accumulate(name, source))
         elif first:
-            self.lines.append(buffers.reduce(source, tuple(node.shape), target, buffers.add(name, target, dtype),
-                                             dtype))
+            self.typed.add(buffers.add(name, target, dtype))
+            self.lines.append(buffers.reduce(source, tuple(node.shape), target, name, dtype))
         else:
             summed = buffers.scratch_for(target, dtype, "reduced")
             self.lines.append(buffers.reduce(source, tuple(node.shape), target, summed, dtype))

@@ -122,11 +122,17 @@ def _rows_of(code, f, names):
     return code
 
 
+def _dot(f, matrices, operands):
+    """``np.dot`` for a product of two matrices of ``{out}``'s dtype (the same BLAS call as
+    ``@``, with less of numpy's time around it: docs/performance.md, "np.dot"), else
+    ``np.matmul``, which casts to ``out``'s dtype (a gradient of another dtype, from an op
+    that promoted: ``{grad}`` not in a buffer)."""
+    same_dtype = "{grad}" not in operands or f.value("grad_in_buffer")
+    return f"{'np.dot' if matrices and same_dtype else 'np.matmul'}({operands}, out={{out}})"  # a template
+
+
 def _product(f, operands):
-    """A matmul of ``operands`` into ``{out}``: ``np.dot`` for two matrices (the same BLAS call
-    as ``@``, with less of numpy's time around it: docs/performance.md, "np.dot"), else ``np.matmul``."""
-    product = "np.dot" if f.ndim("self") == 2 and f.ndim("other") == 2 else "np.matmul"
-    return f"{product}({operands}, out={{out}})".format_map(f)
+    return _dot(f, f.ndim("self") == 2 and f.ndim("other") == 2, operands).format_map(f)
 
 
 def _cat_into(f):
@@ -169,8 +175,8 @@ INTO = {
                     lambda f: _product(f, _matrix_or_stack("self")(f) + ", {grad}"))),
     "linear": Into(lambda f: (_rows_of("np.dot({self}, %s, out={out})" % _transposed(f), f, ("{self}", "{out}"))
                               + ("\nnp.add({out}, {bias}, out={out})" if "bias" in f else "")).format_map(f),
-                   (lambda f: (("np.dot" if f.ndim("self") == 2 else "np.matmul") + "({grad}, {weight}, out={out})").format_map(f),
-                    lambda f: _rows_of("np.dot({grad}.T, {self}, out={out})", f, ("{grad}", "{self}")).format_map(f),
+                   (lambda f: _dot(f, f.ndim("self") == 2, "{grad}, {weight}").format_map(f),
+                    lambda f: _rows_of(_dot(f, True, "{grad}.T, {self}"), f, ("{grad}", "{self}")).format_map(f),
                     SAME),
                    applies=lambda f: f.ndim("weight") == 2 and f.ndim("self") >= 2),
 }

@@ -20,13 +20,13 @@ import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
-from .guards import Guard
+from .guards import Guard, names_read
 from .step_code import StepWriter
 from .trace import Tracer
 
 __all__ = ["compile", "CompiledStep"]
 
-KEPT_TRACES = 8  # per signature of the inputs; also the count of traces that makes compile warn
+KEPT_TRACES = 8  # per signature of the inputs: one more, and compile warns
 
 
 def _signature(value):
@@ -40,18 +40,22 @@ def _signature(value):
 class _Trace:
     """One traced step: its code and its guard (guards.py), written for the inputs ``args``."""
 
-    def __init__(self, source, function, writer, modules, args, fn):
+    def __init__(self, source, function, writer, modules, args, reads):
         self.source, self.function = source, function
         guard = Guard()
         guard.inputs(args)
-        guard.reads(fn)
+        guard.reads(*reads)
         for tensor in writer.leaves:
             guard.leaf(tensor)
-        for module, training in modules:
-            guard.module(module, training)
+        for module, training, settings in modules:
+            guard.module(module, training, settings)
         leaves = {id(tensor) for tensor in writer.leaves}
         for module, name, tensor in writer.slots:  # a leaf's array is read as the step runs, a buffer's is bound
-            guard.slot(module.__dict__, name, tensor, same_array=id(tensor) not in leaves)
+            bound = writer.names.known(tensor.array) is not None and id(tensor) not in leaves
+            if id(tensor) in leaves or bound or writer.names.known(tensor) is not None:  # those the code reads
+                guard.slot(module.__dict__, name, tensor, same_array=bound)
+        for tensor in writer.bound:  # a tensor whose array the code holds (F.batch_norm's running statistics)
+            guard.bound(tensor)
         for flat in writer.flat:
             flat.guards(guard)
         self.guard = guard.function(len(args))
@@ -67,6 +71,7 @@ class CompiledStep:
         self.source = None
         self._cache = {}
         self._last = None  # the trace the last call ran, its guard checked first
+        self._warned = False  # about a step traced again and again
         self._signature = inspect.signature(fn)
         self._names = list(self._signature.parameters)
 
@@ -101,22 +106,27 @@ class CompiledStep:
         names = [self._names[i] if i < len(self._names) else f"input{i}" for i in range(len(args))]
         writer = StepWriter(list(zip(names, args)))
         tracer = Tracer(writer)
+        reads = names_read(self.fn)
+        before = [read.value() for read in reads]  # as the traced call finds them
+        writer.held = {id(value.array if isinstance(value, Tensor) else value) for value in before}
         with tracer:
             result = self.fn(*args)
         source, function = writer.function(result)
-        traced = _Trace(source, function, writer, tracer.modules.values(), args, self.fn)
+        traced = _Trace(source, function, writer, tracer.modules.values(), args, (reads, before))
         self.traces += 1
-        self.source, self._last = source, None
-        if key is not None:
-            kept = self._cache.setdefault(key, [])
-            kept.insert(0, traced)
-            del kept[KEPT_TRACES:]  # the oldest go: a guard that fails on every call must not grow the cache
-            self._last = traced
-        if self.traces == KEPT_TRACES + 1:
-            warnings.warn(f"compile: {getattr(self.fn, '__name__', 'the step')} was traced {self.traces} times: something "
-                          f"its guards check changes from call to call (a Python number it reads or takes, a "
-                          f"module's setting, the inputs' shapes), and each trace costs an eager step and more. Make "
-                          f"a changing number a tensor input or an optimizer's setting", RuntimeWarning, stacklevel=3)
+        self.source = source
+        kept = self._cache.setdefault(key, []) if key is not None else []
+        kept.insert(0, traced)
+        self._last = traced if key is not None else None
+        if len(kept) > KEPT_TRACES:  # the oldest goes: a guard that fails on every call must not grow the cache
+            del kept[KEPT_TRACES:]
+            if not self._warned:
+                self._warned = True
+                warnings.warn(f"compile: {getattr(self.fn, '__name__', 'the step')} was traced {KEPT_TRACES + 1} times "
+                              f"for inputs of the same types, shapes and dtypes: something its guards check changes "
+                              f"from call to call (a Python number it reads or takes, a module's setting, a "
+                              f"parameter's array), and each trace costs an eager step and more. Make a changing "
+                              f"number a tensor input or an optimizer's setting", RuntimeWarning, stacklevel=3)
         return result
 
 

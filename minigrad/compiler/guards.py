@@ -10,24 +10,81 @@ p: the numbers the code was written with); that each module still holds the tens
 and each flat update's own guards (updates.py, ``FlatUpdate.guards``).
 """
 
+import dis
 import operator
+import types
 
 import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
+from .step_code import CompileError
 
-__all__ = ["Guard"]
+__all__ = ["Guard", "names_read", "module_settings"]
 
 
 _MISSING = object()  # an input the call did not give: fails every check of it
 
 
 def _plain(value):
-    """A setting a guard compares by value: a number, a string, a flag, None, or a tuple of them."""
+    """A value a guard compares by value: a number (numpy's scalars too), a string, a flag,
+    None, or a tuple of them."""
     if isinstance(value, tuple):
         return all(_plain(part) for part in value)
-    return value is None or type(value) in (bool, int, float, str)
+    return value is None or type(value) in (bool, int, float, str) or isinstance(value, np.generic)
+
+
+def module_settings(module):
+    """A module's settings that a guard compares by value (all but its train/eval mode)."""
+    return {name: value for name, value in vars(module).items() if name != "training" and _plain(value)}
+
+
+def _changed(old, now):
+    """True when a value read by name is not what it was: another array, another plain value."""
+    if isinstance(old, np.ndarray) or isinstance(now, np.ndarray):
+        return old is not now
+    return _plain(old) and (type(old) is not type(now) or old != now)
+
+
+class _Read:
+    """A value the step's own code reads by name: a global (``key`` in its module's dict
+    ``holder``) or a variable of its closure (the cell ``holder``)."""
+
+    def __init__(self, label, holder, key=None):
+        self.label, self.holder, self.key = label, holder, key
+
+    def value(self):
+        if self.key is not None:
+            return self.holder.get(self.key, _MISSING)
+        try:
+            return self.holder.cell_contents
+        except ValueError:  # a variable not assigned yet
+            return _MISSING
+
+    def code(self, guard):
+        if self.key is not None:
+            return f"{guard.bind(self.holder, 'scope')}.get({self.key!r})"
+        return f"{guard.bind(self.holder, 'cell')}.cell_contents"
+
+
+def _global_names(code):
+    """The globals ``code`` reads, and those of the code nested in it (a comprehension's, a lambda's)."""
+    names = {instruction.argval for instruction in dis.get_instructions(code)
+             if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= _global_names(constant)
+    return names
+
+
+def names_read(fn):
+    """The values ``fn``'s own code reads by name (not those of the functions it calls)."""
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return []
+    scope = fn.__globals__
+    reads = [_Read(f"the global {name}", scope, name) for name in sorted(_global_names(code)) if name in scope]
+    return reads + [_Read(f"the variable {name}", cell) for name, cell in zip(code.co_freevars, fn.__closure__ or ())]
 
 
 class Guard:
@@ -62,16 +119,24 @@ class Guard:
         self.checks += [f"{code}.shape == {array.shape!r}", f"{code}.dtype == {self.bind(array.dtype, 'dtype')}"]
 
     def leaf(self, tensor):
-        """The leaf's array is the traced one (one identity check), or one of its shape and dtype."""
-        array, name = tensor.array, f"array{len(self.namespace)}"
-        self.checks.append(f"(({name} := {self.bind(tensor, 'leaf')}.array) is {self.bind(array, 'traced')} or "
-                           f"{name}.shape == {array.shape!r} and {name}.dtype == {self.bind(array.dtype, 'dtype')})")
+        """The leaf requires grad as it did, and its array is the traced one (one identity
+        check), or one of its shape and dtype."""
+        array, name, leaf = tensor.array, f"array{len(self.namespace)}", self.bind(tensor, "leaf")
+        self.checks.append(f"{leaf}.requires_grad is {tensor.requires_grad} and (({name} := {leaf}.array) is "
+                           f"{self.bind(array, 'traced')} or {name}.shape == {array.shape!r} and "
+                           f"{name}.dtype == {self.bind(array.dtype, 'dtype')})")
 
-    def module(self, module, training):
+    def module(self, module, training, before):
         """The module's train/eval mode and its settings (a number, a string, a flag: BatchNorm's
-        momentum and eps, Dropout's p), read from its attributes in one call."""
+        momentum and eps, Dropout's p), read from its attributes in one call; ``before``, its
+        settings when the traced call called it, which the call must not have changed."""
         attributes = module.__dict__
-        settings = {name: value for name, value in attributes.items() if name != "training" and _plain(value)}
+        settings = module_settings(module)
+        for name, value in settings.items():
+            if _changed(before.get(name, _MISSING), value):
+                raise CompileError(f"compile: the step changes the setting {name} of a {type(module).__name__} it "
+                                   f"calls (from {before.get(name)!r} to {value!r}): a compiled step replays numpy, "
+                                   f"not Python's own work, so it would keep the value; change it outside the step")
         if "training" in attributes:
             settings["training"] = bool(training)
         else:
@@ -89,23 +154,25 @@ class Guard:
         check = f"{self.bind(attributes, 'attributes')}[{name!r}] is {held}"
         self.checks.append(check + (f" and {held}.array is {self.bind(tensor.array, 'traced')}" if same_array else ""))
 
-    def reads(self, fn):
-        """The numbers, strings and flags that ``fn``'s own code reads by name from its globals
-        or its closure (``reg = 0.01`` read as ``reg``): the code was written with them."""
-        code = getattr(fn, "__code__", None)
-        if code is None:
-            return
-        scope = fn.__globals__
-        for name in code.co_names:
-            if name in scope and _plain(scope[name]):
-                self._same(f"{self.bind(scope, 'scope')}.get({name!r})", scope[name])
-        for cell in fn.__closure__ or ():
-            try:
-                value = cell.cell_contents
-            except ValueError:  # a variable not assigned yet
-                continue
-            if _plain(value):
-                self._same(f"{self.bind(cell, 'cell')}.cell_contents", value)
+    def bound(self, tensor):
+        """``tensor``'s array is still the one the code holds (a setting an op took from it)."""
+        self.checks.append(f"{self.bind(tensor, 'held')}.array is {self.bind(tensor.array, 'traced')}")
+
+    def reads(self, reads, before):
+        """The values that the step's own code reads by name (``reads``, of ``names_read``;
+        ``before``, their values before the traced call): a number, a string, a flag, or a
+        numpy scalar, equal and of its type; a numpy array, the same one. Refused if the
+        traced call changed one: the code would keep the value it read."""
+        for read, old in zip(reads, before):
+            now = read.value()
+            if _changed(old, now):
+                raise CompileError(f"compile: the step changes {read.label}, which it reads (from {old!r} to "
+                                   f"{now!r}): a compiled step replays numpy, not Python's own work, so it would "
+                                   f"keep the value; change it outside the step, or pass it in")
+            if _plain(now):
+                self._same(read.code(self), now)
+            elif isinstance(now, np.ndarray):
+                self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
 
     def _same(self, code, value):
         """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code)."""
@@ -118,7 +185,8 @@ class Guard:
         arguments = "".join(f"a{i}=missing, " for i in range(count))
         checks = "\n                and ".join(["not more"] + self.checks)
         source = (f"def guard({arguments}*more):\n    try:\n        return ({checks})\n"
-                  f"    except (KeyError, ValueError):  # a setting or a variable deleted\n        return False\n")
+                  f"    except Exception:  # a setting deleted, a comparison that cannot say: not the traced call\n"
+                  f"        return False\n")
         self.namespace["missing"] = _MISSING
         exec(compile(source, "<minigrad.compile guard>", "exec"), self.namespace)  # noqa: S102 (code written here)
         return self.namespace["guard"]

@@ -134,9 +134,9 @@ class Names:
             return self.of(value)
         if isinstance(value, np.ndarray):
             known = self.known(value)  # a step's input or an op's result: its values change each call
-            if known is None and value.ndim == 1 and value.dtype.kind in "iu" \
+            if known is None and value.ndim == 1 and value.dtype.kind in "iu" and not value.flags.writeable \
                     and np.array_equal(value, np.arange(len(value))):
-                return f"np.arange({len(value)})"  # the lecture's range(n), made from constants
+                return f"np.arange({len(value)})"  # the lecture's range(n), made read-only by arguments.index
             return known or self.of(value, hint)
         if isinstance(value, (np.dtype, type)) and value is not type(None):
             return f"np.{np.dtype(value).name}"

@@ -155,7 +155,7 @@ def transposed_weight_chunk(top):
     if not (isinstance(x, Tensor) and x.ndim == 2 and transposed.ndim == 2):
         return None
     return Chunk(top, transposed.inputs[0], [transposed], "the weight's gradient as grad.T @ x",
-                 lambda names, grad, out: f"np.dot({grad}.T, {names.of(x)}, out={out})", also=True)
+                 lambda names, grad, out: f"np.matmul({grad}.T, {names.of(x)}, out={out})", also=True)
 
 
 def find_chunks(order):

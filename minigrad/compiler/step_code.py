@@ -31,6 +31,7 @@ from .patterns import find_chunks
 from .naming import Names
 from .templates import TEMPLATES
 from .updates import FlatUpdate, count_step
+from .settings import UNSEEN, UNSEEN_ADVICE, arrays_of, problem
 from .views import views_made_once
 
 __all__ = ["CompileError", "StepWriter", "store_grad", "where"]
@@ -55,6 +56,15 @@ def store_grad(tensor, grad, stored, kept=False):
     tensor._grad = grad
 
 
+# what the code of every step can call
+_NAMESPACE = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf, "store_grad": store_grad,
+              "scatter_rows": scatter_rows, "warnings_off": warnings_off, "warnings_back": warnings_back,
+              "mark_written": mark_written, "softmax_exp": softmax_exp, "last_dim_sum": last_dim_sum,
+              "softmax_backward": softmax_backward, "linear_product": linear_product,
+              "linear_backward_weight": linear_backward_weight, "row_max": row_max, "count_step": count_step,
+              "isfinite": math.isfinite, "stable_sigmoid": stable_sigmoid, "power": power}
+
+
 class CompileError(RuntimeError):
     """What ``mg.compile`` cannot capture in a step, raised while it traces the step."""
 
@@ -74,6 +84,8 @@ class StepWriter:
         self.lines, self.rule_calls = [], {}
         self.hints = {}  # id of a parameter -> its name in the first module called (embedding_weight)
         self.slots = []  # (module, attribute, tensor) of every module called
+        self.bound = []  # tensors whose arrays the code holds as settings (F.batch_norm's running statistics)
+        self.held = set()  # ids of the arrays that the step reads by name (a guard checks they stay)
         self.zeroed, self.backward_done, self.stored, self.store_lines = {}, False, [], {}
         self.flat, self.late = [], {}  # FlatUpdate updates; names bound to what they make when the trace ends
         self.buffers = Buffers(self.names)  # the arrays the ops write into, allocated once (buffered.py)
@@ -114,8 +126,8 @@ class StepWriter:
                 self.names.alias(value, shared)
             elif any(value.array is node._grad for node in self.stored):
                 raise CompileError(
-                    f"compile: an op of the step ({where()}) reads a gradient (.grad) that the step's backward made: "
-                    f"a compiled step hands gradients to an optimizer; update the parameters with one "
+                    f"compile: an op of the step ({where()}) reads a gradient (.grad) that the step's backward made, "
+                    f"which a compiled step's ops cannot read: update the parameters with an optimizer "
                     f"(optimizer = mg.optim.SGD(parameters, lr=0.1); optimizer.zero_grad(), loss.backward(), "
                     f"optimizer.step() in the step), or read .grad after the call")
             elif self.inside(value):
@@ -135,6 +147,7 @@ class StepWriter:
         """An op's output, as the op wrapper hands it to a watcher."""
         for value in out.inputs:
             self._operand(value)
+        self._settings(out)
         self.made_ids.add(id(out))
         self.kept.append(out)  # held, so that no other tensor takes its id while tracing
         writer = BackwardWriter(self.names, [])
@@ -270,14 +283,23 @@ class StepWriter:
         for arg in args:
             if isinstance(arg, Tensor):
                 self._operand(arg)
-        unknown = [arg for arg in args if isinstance(arg, np.ndarray) and self.names.known(arg) is None]
+        unknown = [arg for arg in args if isinstance(arg, np.ndarray) and self.names.known(arg) is None
+                   and id(arg) not in self.held]  # an array the step reads by name is read by the code too
         if unknown:
-            raise CompileError(f"compile: the step computes {make.__name__.strip('_')} from an array it does not "
-                               f"know ({where()}); make it from a tensor an op of the step made")
+            raise CompileError(f"compile: the step makes {make.__name__.strip('_')} ({where()}) from {UNSEEN} "
+                               f"{unknown[0].shape}{UNSEEN_ADVICE}")
         name = self.names.known(make) or self.names.bind(make, make.__name__.strip("_"))
         variable = self.names.fresh(name.rstrip("0123456789_"))
         self.names.alias(array, variable)
         self.lines.append(f"{variable} = {name}({', '.join(self.names.code(arg) for arg in args)})")
+
+    def _settings(self, out):
+        """``out``'s settings, each one the code can hold (settings.py), or a CompileError."""
+        held = self.held | {id(tensor.array) for tensor in self.bound}
+        held |= {array for module, _, _ in self.slots for array in arrays_of(vars(module))}
+        trouble = problem(out, self.names.known, held)
+        if trouble is not None:
+            raise CompileError(f"compile: an op of the step ({where()}) {trouble}")
 
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
@@ -298,24 +320,19 @@ class StepWriter:
                                f"{type(result).__name__}")
         buffers = self.buffers.arrays(self.names.resolve)
         returned = None if result is None else self.names.resolve(self.names.of(result))
-        ret = "None" if result is None else f"leaf({returned}.copy())" if returned in buffers else f"leaf({returned})"
+        ret = "None" if result is None else f"leaf({returned}.copy())"  # not a buffer, nor a view of one
         lines = [self.names.resolve(line) for text in self.lines for line in text.split("\n")]
         if not any("store_grad(" in line for line in lines):  # no backward, or every gradient went into .grad
             lines = [line for line in lines if line != "stored = {}"]
         for flat in self.flat:
             flat.build()
         buffers.update({self.names.resolve(name): make() for name, make in self.late.items()})
-        lines = views_made_once(lines, buffers)
+        known = {self.names.resolve(name) for name in self.names.values} | set(self.inputs) | set(_NAMESPACE)
+        lines = views_made_once(lines, buffers, known | {f"{name}_t" for name in known})
         body = "\n".join("        " + line for line in lines)
         source = (f"def step({', '.join(self.inputs)}):\n    quiet = warnings_off()\n    try:\n{body}\n"
                   f"        return {ret}\n    finally:\n        warnings_back(quiet)\n")
-        namespace = {"np": np, "rules": rules, "reduce_to_shape": reduce_to_shape, "leaf": leaf,
-                     "store_grad": store_grad, "scatter_rows": scatter_rows, "warnings_off": warnings_off,
-                     "warnings_back": warnings_back, "mark_written": mark_written, "softmax_exp": softmax_exp,
-                     "last_dim_sum": last_dim_sum, "softmax_backward": softmax_backward,
-                     "linear_product": linear_product, "linear_backward_weight": linear_backward_weight,
-                     "row_max": row_max, "count_step": count_step, "isfinite": math.isfinite,
-                     "stable_sigmoid": stable_sigmoid, "power": power}
+        namespace = dict(_NAMESPACE)
         for name, value in self.names.values.items():
             if not (self.made(value) or name in self.inputs or f"{name}_t" in self.inputs):  # those come at run time
                 namespace[f"{name}_t" if isinstance(value, Tensor) else name] = value

@@ -25,7 +25,9 @@ from typing import Callable, Optional, Union
 
 import numpy as np
 
-__all__ = ["Template", "Fields", "SCATTER", "TEMPLATES", "cat_forward"]
+__all__ = ["Template", "Fields", "SCATTER", "TEMPLATES", "VIEW_OPS", "cat_forward"]
+
+VIEW_OPS = ("view", "permute")  # ops whose gradient is a view of the upstream one: of its dtype
 
 SCATTER = "scatter"
 

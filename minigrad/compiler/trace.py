@@ -13,6 +13,7 @@ import numpy as np
 
 from ..state import Mode
 from ..tensor import Tensor
+from .guards import module_settings
 from .step_code import CompileError, where
 
 __all__ = ["Tracer"]
@@ -23,7 +24,7 @@ class Tracer(Mode):
 
     def __init__(self, writer):
         self.writer = writer
-        self.modules = {}  # id -> (module, its training flag when called)
+        self.modules = {}  # id -> (module, its training flag and its settings when called)
         self.optimizers = {}  # id -> optimizer called in the step
         self.backward_seen = False
         self.replaying = False  # inside random() or derived(): what the compiled step makes again itself
@@ -77,6 +78,11 @@ class Tracer(Mode):
         self.writer.names.settle(tensor)  # named by the op that made it, before the write changes its op
         return True
 
+    def holds(self, *tensors):
+        """Tensors whose arrays an op takes as settings and updates (running statistics): a
+        guard checks that each still has that array."""
+        self.writer.bound += tensors
+
     def grad_set(self, tensor, value):
         if value is not None:
             raise CompileError(f"compile: the step sets a tensor's .grad to a value ({where()}), which a compiled "
@@ -90,8 +96,8 @@ class Tracer(Mode):
                            f"again), or write an op's result out of place")
 
     def module(self, module):
-        if id(module) not in self.modules:
-            self.modules[id(module)] = (module, module.training)
+        if id(module) not in self.modules:  # its mode and settings as the step found them
+            self.modules[id(module)] = (module, module.training, module_settings(module))
             self.writer.module(module)
 
     def random(self, make, *args, name="mask"):

@@ -34,7 +34,7 @@ def _view(array, arguments):
 
 
 def _view_name(name, arguments, taken):
-    """``x_T``, ``x_flat`` (``reshape(-1)``), ``x_96x10``: a name not in ``taken``."""
+    """``x_T``, ``x_flat`` (``reshape(-1)``), ``x_96x10``, or with a number: one not in ``taken``."""
     shape = None if arguments is None else _shape(arguments)
     suffix = "T" if shape is None else "flat" if shape == (-1,) else "x".join(str(n) for n in shape).replace("-", "m")
     view, number = f"{name}_{suffix}", 1
@@ -43,12 +43,14 @@ def _view_name(name, arguments, taken):
     return view
 
 
-def views_made_once(lines, arrays):
+def views_made_once(lines, arrays, taken):
     """``lines`` (the step's statements) with each view of an array of ``arrays`` (name ->
-    buffer, made once) taken from ``arrays``, where the view is added. A name the code
-    assigns more than once is no buffer's view."""
+    buffer, made once) taken from ``arrays``, where the view is added under a name not in
+    ``taken`` (the names the step's code knows) nor in its lines. A name the code assigns
+    more than once is no buffer's view."""
     assigned = Counter(name for match in map(_ASSIGNMENT.match, lines) if match for name in match.group(1).split(", "))
     fixed = {name: array for name, array in arrays.items() if not assigned[name]}
+    taken = set(taken) | set(arrays) | set(re.findall(r"\w+", "\n".join(lines)))
     made = {}  # (buffer, reshape's arguments or None for .T) -> the view's name
     out = []
     for line in lines:
@@ -59,17 +61,19 @@ def views_made_once(lines, arrays):
                 fixed[statement.group(1)] = arrays[statement.group(1)] = view
                 out.append(f"# {line}: a view made once")
                 continue
-        out.append(line if line.startswith("#") else _EXPRESSION.sub(lambda m: _made_once(m, fixed, arrays, made), line))
+        out.append(line if line.startswith("#") else _EXPRESSION.sub(lambda m: _made_once(m, fixed, arrays, made, taken),
+                                                                     line))
     return out
 
 
-def _made_once(match, fixed, arrays, made):
+def _made_once(match, fixed, arrays, made, taken):
     """The name of the view ``match`` takes, made once, or the expression as it was."""
     key = match.group(1), match.group(2)
     if key not in made:
         view = _view(fixed[key[0]], match.group(2)) if key[0] in fixed else None
         if view is None:
             return match.group(0)
-        made[key] = _view_name(key[0], match.group(2), arrays)
+        made[key] = _view_name(key[0], match.group(2), taken)
+        taken.add(made[key])
         arrays[made[key]] = fixed[made[key]] = view
     return made[key]
