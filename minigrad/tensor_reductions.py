@@ -197,8 +197,9 @@ def _finite_max_along(array, dims):
 
 
 def _arg_of(array, name, dim, keepdim):
-    """``argmax`` or ``argmin`` (``name``) of ``array`` along ``dim``."""
-    return getattr(np, name)(array, axis=dim, keepdims=keepdim)
+    """``argmax`` or ``argmin`` (``name``) of ``array`` along ``dim`` (the method: np.argmax is a
+    Python function around it)."""
+    return getattr(array, name)(axis=dim, keepdims=keepdim)
 
 
 def _squeezed(array, dim):
