@@ -117,7 +117,7 @@ def test_the_compiled_chunked_lecture_graph_trains_as_the_eager_one_for_500_step
         np.testing.assert_allclose(params[name].grad.numpy(), eager_params[name].grad.numpy(), rtol=1e-5, atol=1e-6)
     for line in ["dlogits_flat[loss_chunk_positions] -= 1",  # cross entropy's closed form
                  "np.subtract(dhprebn, bnraw_chunk_rows, out=dhprebn)",  # BatchNorm's
-                 "np.matmul(dmatmul1.T, embcat, out=dweight_2)",  # W1's gradient, not W1.T's transposed
+                 "np.dot(dmatmul1.T, embcat, out=dweight_2)",  # W1's gradient, not W1.T's transposed
                  "np.multiply(dhpreact, dh, out=dhpreact)"]:  # written into buffers made once
         assert "        " + line + "\n" in compiled.source, line
 

@@ -129,7 +129,7 @@ class BackwardWriter:
             self.lines.append(f"# {fields['result']}: {chunk.summary}")
             self.buffers.keep(f"{fields['result']}_chunk", chunk.buffers, node.array.dtype)
             self.add(chunk.bottom, fields["grad"], "input", node, fields,
-                     lambda out: chunk.code(self.names, fields["grad"], out))
+                     lambda out: chunk.code(self.names, fields["grad"], out, fields["grad"] in self.typed))
             if chunk.also:
                 self._template_grads(node, fields, template, skip={id(t) for t in chunk.inner})
             return

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..tensor import Tensor
+from .buffered import constant
 
 __all__ = ["Chunk", "find_chunks"]
 
@@ -26,7 +27,8 @@ __all__ = ["Chunk", "find_chunks"]
 class Chunk:
     """A recognised subgraph: its ``top`` node, whose upstream gradient it starts from, its
     ``bottom`` input, which gets the closed-form gradient, the nodes in between
-    (``inner``), and ``code(names, grad, out)``: the statements writing it into ``out``."""
+    (``inner``), and ``code(names, grad, out, typed)``: the statements writing it into ``out``
+    (``typed``: the upstream gradient has the top's dtype, so np.dot can take it)."""
 
     top: Tensor
     bottom: Tensor
@@ -90,20 +92,21 @@ def batch_norm_chunk(top):
     x, inner, correction = found
     n, inv = x.shape[0], inner[1]
 
-    def code(names, grad, out):
+    def code(names, grad, out, typed):
         raw, r = names.of(top), f"{names.of(top)}_chunk"
         return (f"np.multiply({grad}, {raw}, out={r}_rows)\n"
                 f"np.add.reduce({r}_rows, axis=0, keepdims=True, out={r}_columns)\n"
-                f"np.multiply({r}_columns, (1 / {n - correction}), out={r}_columns)\n"
+                f"np.multiply({r}_columns, {r}_inv_dof, out={r}_columns)\n"
                 f"np.multiply({raw}, {r}_columns, out={r}_rows)\n"
                 f"np.add.reduce({grad}, axis=0, keepdims=True, out={r}_columns)\n"
-                f"np.multiply({r}_columns, (1 / {n}), out={r}_columns)\n"
+                f"np.multiply({r}_columns, {r}_inv_n, out={r}_columns)\n"
                 f"np.subtract({grad}, {r}_columns, out={out})\n"
                 f"np.subtract({out}, {r}_rows, out={out})\n"
                 f"np.multiply({out}, {names.of(inv)}, out={out})")
 
     return Chunk(top, x, inner, "BatchNorm's closed form: inv_std * (g - mean(g) - raw * sum(g * raw) / "
-                 f"{n - correction})", code, {"rows": tuple(x.shape), "columns": (1, x.shape[1])})
+                 f"{n - correction})", code, {"rows": tuple(x.shape), "columns": (1, x.shape[1]),
+                                              "inv_dof": constant(1 / (n - correction)), "inv_n": constant(1 / n)})
 
 
 def cross_entropy_chunk(top):
@@ -132,7 +135,7 @@ def cross_entropy_chunk(top):
         return None
     n, classes = probs.shape
 
-    def code(names, grad, out):
+    def code(names, grad, out, typed):
         r = f"{names.of(top)}_chunk"
         # a negative target picks from the end of its row, as the forward's indexing (which raised for one out of range)
         return (f"np.copyto({out}, {names.of(probs)})\n"
@@ -155,7 +158,8 @@ def transposed_weight_chunk(top):
     if not (isinstance(x, Tensor) and x.ndim == 2 and transposed.ndim == 2):
         return None
     return Chunk(top, transposed.inputs[0], [transposed], "the weight's gradient as grad.T @ x",
-                 lambda names, grad, out: f"np.matmul({grad}.T, {names.of(x)}, out={out})", also=True)
+                 lambda names, grad, out, typed: f"{'np.dot' if typed else 'np.matmul'}({grad}.T, {names.of(x)}, "
+                                                 f"out={out})", also=True)
 
 
 def find_chunks(order):
