@@ -4,9 +4,10 @@ The first call with given guards runs ``fn`` eagerly under a ``Tracer`` (trace.p
 has ``StepWriter`` (step_code.py) write the step's code; later calls whose guards match run
 that code. The guards, checked on every call by one generated function (guards.py): the
 inputs' types, shapes and dtypes (Tensors also requires_grad; other values by equality),
-grad mode, and for the step traced, every leaf tensor's shape and dtype, every module's
-train/eval mode, that each module still holds the parameters and buffers it held, and (an
-update written into the code) that the parameters and the optimizer's state are still
+grad mode, and for the step traced, every leaf tensor's requires_grad, shape and dtype,
+every module's train/eval mode and settings, that each module still holds the tensors the
+code reads, the values the step's own code reads by name (globals, closure variables), and
+(an update written into the code) that the parameters and the optimizer's state are still
 views of their flat buffers, and the update has the same terms. A changed guard traces
 again. The last call's trace is tried first; the others are found by the inputs' types,
 shapes and dtypes. Values read at run time: the inputs' data, the parameters' arrays, and

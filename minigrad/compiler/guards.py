@@ -4,10 +4,14 @@ written as loops over the trace's lists it took most of the time a call spends o
 numpy (docs/performance.md, "Guards").
 
 It checks what the trace depends on: grad mode; each input's type, shape, dtype and
-requires_grad (a Python value: equal to the traced one); each leaf tensor's shape and
-dtype; each module's train/eval mode and settings (BatchNorm's momentum and eps, Dropout's
-p: the numbers the code was written with); that each module still holds the tensors it held;
-and each flat update's own guards (updates.py, ``FlatUpdate.guards``).
+requires_grad (a Python value: equal to the traced one); each leaf tensor's requires_grad,
+shape and dtype; each module's train/eval mode and settings (BatchNorm's momentum and eps,
+Dropout's p: the numbers the code was written with); that each module still holds the
+tensors the code reads (and a buffer its array, which the code updates); each flat
+update's own guards (updates.py, ``FlatUpdate.guards``); and the values the step's own
+code reads by name (``names_read``: globals and closure variables, in nested code too), a
+number, string or flag by type and value, a numpy array by identity. A step that changes
+a value it reads while it is traced is refused: the code would keep one value.
 """
 
 import dis
