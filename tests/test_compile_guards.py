@@ -61,6 +61,7 @@ def test_a_step_traced_again_on_every_call_warns_and_keeps_few_traces():
 MODEL = lecture.MLP(27, generator=np.random.default_rng(0))
 REG, FACTOR, ROWS, step = 0.01, np.float32(1.0), np.arange(8), 0  # read by name below; `step` also an attribute's name
 RUNNING_MEAN, RUNNING_VAR = mg.zeros(200), mg.ones(200)
+TARGETS = mg.tensor(Y[:32])
 
 
 def regularised(Xb, Yb):  # REG read inside a generator expression
@@ -81,6 +82,10 @@ def normalised_by_hand(Xb, Yb):  # running statistics that no module holds
     return F.cross_entropy(MODEL.output(h.tanh()), Yb) + RUNNING_MEAN.sum() * 0
 
 
+def against_targets(Xb, Yb):  # a tensor read by name, its array taken by the op
+    return F.cross_entropy(MODEL(Xb), TARGETS)
+
+
 def weighted(Xb, Yb, weights):  # a tuple of numbers as an input
     return F.cross_entropy(MODEL(Xb), Yb) * weights[0] + weights[1]
 
@@ -98,8 +103,10 @@ def rebind(name, value):
      None),
     (normalised_by_hand, [lambda: setattr(RUNNING_MEAN, "data", mg.ones(200))], None),
     (weighted, [lambda: None], lambda i: (X[:32], Y[:32], (1.0 + i, float(i)))),
+    (against_targets, [lambda: setattr(TARGETS, "data", mg.tensor(Y[32:64])), rebind("TARGETS", mg.tensor(Y[64:96]))],
+     None),
 ], ids=["a global in a generator", "a numpy scalar", "an index array, new or changed in place",
-        "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers"])
+        "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers", "a tensor, new data or new"])
 def test_a_compiled_call_follows_what_its_step_reads(loss_of, changes, inputs):
     inputs = inputs or (lambda i: (X[:32], Y[:32]))
     compiled = mg.compile(loss_of)

@@ -10,7 +10,8 @@ Dropout's p: the numbers the code was written with); that each module still hold
 tensors the code reads (and a buffer its array, which the code updates); each flat
 update's own guards (updates.py, ``FlatUpdate.guards``); and the values the step's own
 code reads by name (``names_read``: globals and closure variables, in nested code too), a
-number, string or flag by type and value, a numpy array by identity. A step that changes
+number, string or flag by type and value, a numpy array by identity, a tensor and its array
+by identity. A step that changes
 a value it reads while it is traced is refused: the code would keep one value.
 """
 
@@ -177,6 +178,10 @@ class Guard:
                 self._same(read.code(self), now)
             elif isinstance(now, np.ndarray):
                 self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
+            elif isinstance(now, Tensor):  # the same tensor with the same array (which the code may hold)
+                name = f"read{len(self.namespace)}"
+                self.checks.append(f"({name} := {read.code(self)}) is {self.bind(now, 'traced')} and "
+                                   f"{name}.array is {self.bind(now.array, 'traced')}")
 
     def _same(self, code, value):
         """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code)."""
