@@ -21,6 +21,7 @@ import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
+from .attributes import tensor_attributes
 from .guards import Guard, names_read
 from .step_code import StepWriter
 from .trace import Tracer
@@ -110,8 +111,10 @@ class CompiledStep:
         reads = names_read(self.fn)
         before = [read.value() for read in reads]  # as the traced call finds them
         writer.held = {id(value.array if isinstance(value, Tensor) else value) for value in before}
+        stored = tensor_attributes(before + [self.fn])
         with tracer:
             result = self.fn(*args)
+        writer.attributes(stored, tensor_attributes(before + [self.fn]))
         source, function = writer.function(result)
         traced = _Trace(source, function, writer, tracer.modules.values(), args, (reads, before))
         self.traces += 1
