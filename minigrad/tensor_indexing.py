@@ -14,7 +14,7 @@ def _index_array(index, name):
     """An index tensor (or array, or list) as an integer ndarray; TypeError otherwise. Made
     through traced_constant, as the arrays made from it below: a compiled step makes them
     again from each call's index."""
-    if isinstance(index, Node) or isinstance(index, (list, tuple)):
+    if isinstance(index, (Node, list, tuple, np.ndarray)):
         return traced_constant(_as_index, index, name).array
     return _as_index(index, name)
 

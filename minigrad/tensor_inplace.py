@@ -179,6 +179,16 @@ class InplaceMethods:
                                f"arithmetic and index assignment in place; write it out of place: {spelling}")
         return True
 
+    def _recorded(self, name, replayable=True):
+        """True when this in-place op is recorded as the out-of-place op (``_rebase``): on a
+        tensor in the graph, or while mg.compile traces a step, on one it replays the write
+        into (trace.py, ``records_write``)."""
+        in_graph = self._in_graph(name, None)
+        recorder = current_modes().tracer
+        if recorder is None or not replayable:
+            return in_graph
+        return recorder.records_write(self, in_graph) or in_graph
+
     def _rebase(self, out_of_place, operand=None):
         """Record ``self = out_of_place(old)`` where ``old`` holds this tensor's value and history,
         as PyTorch records an in-place op on an op's output: this tensor object becomes the
@@ -222,8 +232,7 @@ class InplaceMethods:
         """``self = ufunc(self, other)`` in this tensor's memory, broadcasting ``other``; on an
         op's output, recorded as the out-of-place op."""
         value = self._operand(other, name, floating)
-        recorder = current_modes().tracer
-        if self._in_graph(name, None) or recorder is not None and ufunc in _OUT_OF_PLACE and recorder.records_write(self):
+        if self._recorded(name, ufunc in _OUT_OF_PLACE):
             return self._rebase(lambda old: _OUT_OF_PLACE[ufunc](old, other), other)
         try:
             with np.errstate(all="ignore"):  # as PyTorch: inf and nan, no warning
@@ -317,8 +326,7 @@ class InplaceMethods:
         """``x[key] = value`` with any index ``x[key]`` takes; ``value`` is broadcast and
         converted. A repeated index gets one of the values (no accumulation), as in PyTorch."""
         index, then = arguments.split_index(arguments.index(key))
-        recorder = current_modes().tracer
-        if self._in_graph("index assignment", None) or recorder is not None and recorder.records_write(self):
+        if self._recorded("index assignment"):
             operand = _without_leading_ones(value if isinstance(value, Node) else self._operand(value, "index assignment"))
             self._rebase(lambda old: ops.index_put(old, operand, index=index, then=then), operand)
             return

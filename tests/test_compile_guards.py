@@ -2,6 +2,8 @@
 the numbers the step's own code reads by name, the arguments given by keyword, and a step
 traced again on every call."""
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -62,6 +64,7 @@ MODEL = lecture.MLP(27, generator=np.random.default_rng(0))
 REG, FACTOR, ROWS, step = 0.01, np.float32(1.0), np.arange(8), 0  # read by name below; `step` also an attribute's name
 RUNNING_MEAN, RUNNING_VAR = mg.zeros(200), mg.ones(200)
 TARGETS = mg.tensor(Y[:32])
+WEIGHTS, NET = [1.0, 2.0], MODEL
 
 
 def regularised(Xb, Yb):  # REG read inside a generator expression
@@ -86,6 +89,22 @@ def against_targets(Xb, Yb):  # a tensor read by name, its array taken by the op
     return F.cross_entropy(MODEL(Xb), TARGETS)
 
 
+def listed(Xb, Yb):  # a list of numbers, made a tensor in the step
+    return F.cross_entropy(MODEL(Xb), Yb) * mg.tensor(WEIGHTS).sum()
+
+
+def through(Xb, Yb):  # a module read by name
+    return F.cross_entropy(NET(Xb), Yb)
+
+
+def with_a_constant(Xb, Yb):  # a Python float made a tensor: of the default dtype
+    return (F.cross_entropy(MODEL(Xb), Yb) + mg.tensor([0.1])).sum()
+
+
+def scaled_by(factor, Xb, Yb):
+    return F.cross_entropy(MODEL(Xb), Yb) * factor * FACTOR
+
+
 def weighted(Xb, Yb, weights):  # a tuple of numbers as an input
     return F.cross_entropy(MODEL(Xb), Yb) * weights[0] + weights[1]
 
@@ -105,8 +124,13 @@ def rebind(name, value):
     (weighted, [lambda: None], lambda i: (X[:32], Y[:32], (1.0 + i, float(i)))),
     (against_targets, [lambda: setattr(TARGETS, "data", mg.tensor(Y[32:64])), rebind("TARGETS", mg.tensor(Y[64:96]))],
      None),
+    (listed, [lambda: WEIGHTS.append(3.0), rebind("WEIGHTS", [4.0])], None),
+    (through, [rebind("NET", lecture.MLP(27, generator=np.random.default_rng(1)))], None),
+    (with_a_constant, [lambda: mg.set_default_dtype(mg.float64), lambda: mg.set_default_dtype(mg.float32)], None),
+    (functools.partial(scaled_by, 2.0), [rebind("FACTOR", np.float32(3.0))], None),
 ], ids=["a global in a generator", "a numpy scalar", "an index array, new or changed in place",
-        "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers", "a tensor, new data or new"])
+        "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers", "a tensor, new data or new",
+        "a list, changed or new", "a module, new", "the default dtype", "a partial's function's global"])
 def test_a_compiled_call_follows_what_its_step_reads(loss_of, changes, inputs):
     inputs = inputs or (lambda i: (X[:32], Y[:32]))
     compiled = mg.compile(loss_of)

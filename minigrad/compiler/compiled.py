@@ -29,6 +29,7 @@ from .trace import Tracer
 __all__ = ["compile", "CompiledStep"]
 
 KEPT_TRACES = 8  # per signature of the inputs: one more, and compile warns
+KEPT_SIGNATURES = 16  # the signatures kept (a Python value as an input is part of one): more, and compile warns
 
 
 def _signature(value):
@@ -51,6 +52,9 @@ class _Trace:
             guard.leaf(tensor)
         for module, training, settings in modules:
             guard.module(module, training, settings)
+            for name, value in vars(module).items():  # an array it holds, which the code may hold too
+                if isinstance(value, np.ndarray):
+                    guard.slot(vars(module), name, value, same_array=False)
         leaves = {id(tensor) for tensor in writer.leaves}
         for module, name, tensor in writer.slots:  # a leaf's array is read as the step runs, a buffer's is bound
             bound = writer.names.known(tensor.array) is not None and id(tensor) not in leaves
@@ -119,18 +123,20 @@ class CompiledStep:
         traced = _Trace(source, function, writer, tracer.modules.values(), args, (reads, before))
         self.traces += 1
         self.source = source
+        if key is not None and key not in self._cache and len(self._cache) >= KEPT_SIGNATURES:
+            del self._cache[next(iter(self._cache))]  # the signature traced first goes
         kept = self._cache.setdefault(key, []) if key is not None else []
         kept.insert(0, traced)
         self._last = traced if key is not None else None
-        if len(kept) > KEPT_TRACES:  # the oldest goes: a guard that fails on every call must not grow the cache
-            del kept[KEPT_TRACES:]
-            if not self._warned:
-                self._warned = True
-                warnings.warn(f"compile: {getattr(self.fn, '__name__', 'the step')} was traced {KEPT_TRACES + 1} times "
-                              f"for inputs of the same types, shapes and dtypes: something its guards check changes "
-                              f"from call to call (a Python number it reads or takes, a module's setting, a "
-                              f"parameter's array), and each trace costs an eager step and more. Make a changing "
-                              f"number a tensor input or an optimizer's setting", RuntimeWarning, stacklevel=3)
+        again = len(kept) > KEPT_TRACES or self.traces > KEPT_SIGNATURES
+        del kept[KEPT_TRACES:]  # the oldest goes: a guard that fails on every call must not grow the cache
+        if again and not self._warned:
+            self._warned = True
+            warnings.warn(f"compile: {getattr(self.fn, '__name__', 'the step')} was traced {self.traces} times: "
+                          f"something its guards check changes from call to call (a Python number it reads or "
+                          f"takes as an input, a module's setting, a parameter's array), and each trace costs an "
+                          f"eager step and more. Make a changing number a tensor input or an optimizer's setting",
+                          RuntimeWarning, stacklevel=3)
         return result
 
 

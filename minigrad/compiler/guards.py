@@ -15,12 +15,15 @@ by identity. A step that changes
 a value it reads while it is traced is refused: the code would keep one value.
 """
 
+import copy
 import dis
+import functools
 import operator
 import types
 
 import numpy as np
 
+from ..dtypes import get_default_dtype
 from ..state import is_grad_enabled
 from ..tensor import Tensor
 from .step_code import CompileError
@@ -44,11 +47,23 @@ def module_settings(module):
     return {name: value for name, value in vars(module).items() if name != "training" and _plain(value)}
 
 
+def _plain_container(value):
+    """A list or dict of plain values (or of such containers): compared by value."""
+    if isinstance(value, list):
+        return all(_plain(part) or _plain_container(part) for part in value)
+    if isinstance(value, dict):
+        return all(_plain(part) or _plain_container(part) for part in value.values())
+    return False
+
+
 def _changed(old, now):
-    """True when a value read by name is not what it was: another array, another plain value."""
+    """True when a value read by name is not what it was: another array, another plain value
+    (nan is itself), another list of plain values."""
+    if old is now:
+        return False
     if isinstance(old, np.ndarray) or isinstance(now, np.ndarray):
-        return old is not now
-    return _plain(old) and (type(old) is not type(now) or old != now)
+        return True
+    return (_plain(old) or _plain_container(old)) and (type(old) is not type(now) or old != now)
 
 
 class _Read:
@@ -83,7 +98,13 @@ def _global_names(code):
 
 
 def names_read(fn):
-    """The values ``fn``'s own code reads by name (not those of the functions it calls)."""
+    """The values ``fn``'s own code reads by name (not those of the functions it calls): a
+    function's, a partial's function's, a bound method's or a callable object's ``__call__``."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    if not hasattr(fn, "__code__") and callable(fn):
+        fn = getattr(type(fn).__call__, "__func__", type(fn).__call__)
     code = getattr(fn, "__code__", None)
     if code is None:
         return []
@@ -96,7 +117,9 @@ class Guard:
     """The guard's checks, as source, and the objects they compare with, bound to names."""
 
     def __init__(self):
-        self.checks, self.namespace = [], {"is_grad_enabled": is_grad_enabled, "Tensor": Tensor, "ndarray": np.ndarray}
+        self.checks = []
+        self.namespace = {"is_grad_enabled": is_grad_enabled, "get_default_dtype": get_default_dtype, "Tensor": Tensor,
+                          "ndarray": np.ndarray}
 
     def bind(self, value, hint):
         """A name for ``value`` in the guard's code."""
@@ -106,7 +129,8 @@ class Guard:
 
     def inputs(self, args):
         """The checks of the inputs ``a0, a1, ...``, as the cache's key tells them apart."""
-        self.checks.append(f"is_grad_enabled() is {is_grad_enabled()}")
+        self.checks.append(f"is_grad_enabled() is {is_grad_enabled()}")  # and the dtype of Python floats:
+        self.checks.append(f"get_default_dtype() == {self.bind(get_default_dtype(), 'dtype')}")
         for position, value in enumerate(args):
             name = f"a{position}"
             if isinstance(value, Tensor):
@@ -174,20 +198,20 @@ class Guard:
                 raise CompileError(f"compile: the step changes {read.label}, which it reads (from {old!r} to "
                                    f"{now!r}): a compiled step replays numpy, not Python's own work, so it would "
                                    f"keep the value; change it outside the step, or pass it in")
-            if _plain(now):
-                self._same(read.code(self), now)
-            elif isinstance(now, np.ndarray):
-                self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
+            if _plain(now) or _plain_container(now):  # (a list: a copy, as it is now, to compare with)
+                self._same(read.code(self), copy.deepcopy(now))
             elif isinstance(now, Tensor):  # the same tensor with the same array (which the code may hold)
                 name = f"read{len(self.namespace)}"
                 self.checks.append(f"({name} := {read.code(self)}) is {self.bind(now, 'traced')} and "
                                    f"{name}.array is {self.bind(now.array, 'traced')}")
+            elif now is not _MISSING:  # an array, a module, an optimizer, a function: the same object
+                self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
 
     def _same(self, code, value):
         """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code)."""
-        name = f"read{len(self.namespace)}"
-        self.checks.append(f"type({name} := {code}) is {self.bind(type(value), 'type')} and "
-                           f"{name} == {self.bind(value, 'traced')}")
+        name, traced = f"read{len(self.namespace)}", self.bind(value, "traced")
+        self.checks.append(f"(({name} := {code}) is {traced} or type({name}) is {self.bind(type(value), 'type')} and "
+                           f"{name} == {traced})")
 
     def function(self, count):
         """The guard of a step of ``count`` inputs; a call with more or fewer fails it."""

@@ -45,6 +45,7 @@ class Names:
         self._counts = Counter()
         self._aliased = []
         self._later = {}
+        self._settled = {}  # stand-in -> the name it was given early (settle)
         for name, obj in (given or {}).items():
             self._add(_identifier(name), obj)
 
@@ -107,15 +108,22 @@ class Names:
 
     def settle(self, tensor):
         """Name ``tensor`` now, as it is (its op, its label), if it still has a stand-in: an
-        in-place write is about to make it another op's result."""
+        in-place write is about to make it another op's result (``repoint``)."""
         token = self._by_id.get(id(tensor))
         if token in self._later:
-            self._add(self._tensor_name(tensor), tensor)
+            self._settled[token] = self._add(self._tensor_name(tensor), tensor)
+
+    def repoint(self, tensor, value):
+        """Call ``tensor`` from here on by ``value``'s name (the op its in-place write became);
+        what was written before keeps the name ``settle`` gave it."""
+        self._by_id[id(tensor)] = self._by_id[id(value)]
 
     def resolve(self, text):
         """``text`` with each stand-in replaced by its tensor's name, in the order they appear."""
         def name(match):
             token = match.group(0)
+            if token in self._settled:
+                return self._settled[token]
             tensor = self._later[token]
             if self._by_id[id(tensor)] == token:
                 self._add(self._tensor_name(tensor), tensor)

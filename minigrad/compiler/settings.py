@@ -2,7 +2,7 @@
 would hold as the traced call made them: each must be one the code makes again (an input,
 an op's result, a value made through traced_constant), one a guard watches (an array the
 step reads by name, a module's, a tensor's that an op updates), or a constant (``range(n)``
-in an index, ``np.arange(n)``). Any other was made with numpy in the step, and its values
+in an index). Any other was made with numpy in the step, and its values
 would be the traced call's on every call; a bool mask that picks elements would fix the
 result's shape. ``problem`` says which, for step_code.py to raise."""
 
@@ -10,7 +10,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["UNSEEN", "UNSEEN_ADVICE", "arrays_of", "problem"]
+__all__ = ["UNSEEN", "UNSEEN_ADVICE", "arrays_in", "arrays_of", "problem"]
 
 UNSEEN = "a numpy array that the step neither takes as an input nor reads by name, of shape"
 UNSEEN_ADVICE = (": its values would be the traced call's on every call. Compute it with tensor ops (pass the data "
@@ -20,14 +20,14 @@ MASK = ("picks elements by a bool mask (x[mask], masked_select), whose number of
         "or pick outside the step")
 
 
-def _arrays_in(value):
+def arrays_in(value):
     """The numpy arrays in an op's settings (inside an index's tuple too)."""
     if isinstance(value, np.ndarray):
         return [value]
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, (tuple, list)):
-        return [array for part in value for array in _arrays_in(part)]
+        return [array for part in value for array in arrays_in(part)]
     return []
 
 
@@ -39,16 +39,14 @@ def arrays_of(attributes):
 
 def _constant(array):
     """An array of constants: a read-only one of its own (``range(...)`` in an index, made so by
-    arguments.index), or a 1-D integer array 0, 1, ..., n - 1 (``np.arange(n)``, written out)."""
-    if not array.flags.writeable and array.base is None:
-        return True
-    return array.ndim == 1 and array.dtype.kind in "iu" and np.array_equal(array, np.arange(len(array)))
+    arguments.index). (Not any array equal to 0, 1, ..., n - 1: numpy can compute one in the step.)"""
+    return not array.flags.writeable and array.base is None
 
 
 def problem(out, known, held):
     """What ``out``'s settings hold that the code cannot (the end of a sentence naming the op),
     or None; ``known(array)`` names an array the code makes, ``held`` the ids of those watched."""
-    arrays = _arrays_in(out.op_params or {})
+    arrays = arrays_in(out.op_params or {})
     if out.op == "getitem" and any(array.dtype == bool and array.ndim for array in arrays):
         return MASK
     for array in arrays:

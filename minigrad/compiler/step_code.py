@@ -86,6 +86,7 @@ class StepWriter:
         self.slots = []  # (module, attribute, tensor) of every module called
         self.bound = []  # tensors whose arrays the code holds as settings (F.batch_norm's running statistics)
         self.held = set()  # ids of the arrays that the step reads by name (a guard checks they stay)
+        self.called = []  # the modules called, whose arrays a guard checks they hold
         self.zeroed, self.backward_done, self.stored, self.store_lines = {}, False, [], {}
         self.flat, self.late = [], {}  # FlatUpdate updates; names bound to what they make when the trace ends
         self.buffers = Buffers(self.names)  # the arrays the ops write into, allocated once (buffered.py)
@@ -124,6 +125,9 @@ class StepWriter:
             shared = self.names.known(value.array)
             if shared is not None:
                 self.names.alias(value, shared)
+                if not value.is_leaf:  # an in-place write's old value (tensor_inplace's _rebase): the step's
+                    self.made_ids.add(id(value))
+                    self.kept.append(value)
             elif any(value.array is node._grad for node in self.stored):
                 raise CompileError(
                     f"compile: an op of the step ({where()}) reads a gradient (.grad) that the step's backward made, "
@@ -279,9 +283,9 @@ class StepWriter:
             self.lines.append(f"{holder}[{name!r}] = leaf({self.names.code(tensor)}.copy())  # {name} = ..., stored again")
 
     def rewritten(self, tensor):
-        """An in-place write recorded as an op (trace.py, ``records_write``): its result copied
-        into the tensor's own array, which the ops after it read by the tensor's name."""
-        self.lines.append(f"np.copyto({self.names.of(tensor)}, {self.names.known(tensor.array)})  # in place")
+        """An in-place write recorded as an op (trace.py, ``records_write``): the ops after it
+        read the tensor as that op's result, by its name; those before, by the tensor's own."""
+        self.names.repoint(tensor, tensor.array)
 
     def random(self, array, remake, name):
         """Random numbers drawn in the step (a Dropout's ``mask``, a ``randn``): ``remake()``
@@ -307,14 +311,15 @@ class StepWriter:
             raise CompileError(f"compile: the step makes {make.__name__.strip('_')} ({where()}) from {UNSEEN} "
                                f"{unknown[0].shape}{UNSEEN_ADVICE}")
         name = self.names.known(make) or self.names.bind(make, make.__name__.strip("_"))
+        arguments = ", ".join(self.names.code(arg) for arg in args)  # before the result's name (it may be an arg)
         variable = self.names.fresh(name.rstrip("0123456789_"))
         self.names.alias(array, variable)
-        self.lines.append(f"{variable} = {name}({', '.join(self.names.code(arg) for arg in args)})")
+        self.lines.append(f"{variable} = {name}({arguments})")
 
     def _settings(self, out):
         """``out``'s settings, each one the code can hold (settings.py), or a CompileError."""
         held = self.held | {id(tensor.array) for tensor in self.bound}
-        held |= {array for module, _, _ in self.slots for array in arrays_of(vars(module))}
+        held |= {array for module in self.called for array in arrays_of(vars(module))}
         trouble = problem(out, self.names.known, held)
         if trouble is not None:
             raise CompileError(f"compile: an op of the step ({where()}) {trouble}")
@@ -322,6 +327,7 @@ class StepWriter:
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
         its own update in training (BatchNorm counts the batches, outside any op)."""
+        self.called.append(module)
         for name, parameter in module.named_parameters():
             self.hints.setdefault(id(parameter), name.replace(".", "_"))
         # the tensors the step reads from it, which a guard checks it still holds

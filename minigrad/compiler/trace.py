@@ -14,6 +14,7 @@ import numpy as np
 from ..state import Mode
 from ..tensor import Tensor
 from .guards import module_settings
+from .settings import arrays_in
 from .step_code import CompileError, where
 
 __all__ = ["Tracer"]
@@ -61,15 +62,19 @@ class Tracer(Mode):
             self.optimizers[id(owner)] = owner
         self.writer.reset(owner, params, set_to_none)
 
-    def records_write(self, tensor):
+    def records_write(self, tensor, in_graph):
         """True for an in-place write the step must record as an op to replay it (the index
         assignment or arithmetic then makes a new result, as on a tensor in the graph): into a
         tensor an op of the step made (the makemore repository's ``idx[:, 0] = blank`` after a
         roll), outside the graph, owning its memory, which no other tensor of the step shares
         (a view would not see the new values)."""
-        if not self.writer.made(tensor) or tensor.requires_grad or tensor.array.base is not None:
-            return False  # refused as before: a tensor in the graph, a view, one made outside the ops
+        if not self.writer.made(tensor) or tensor.array.base is not None:
+            return False  # refused: a view, one made outside the ops (in the graph: no op the step can replay)
         array = tensor.array  # an earlier recorded write's result is this tensor: it has its very array
+        if any(setting is array for kept in self.writer.kept for setting in arrays_in(kept.op_params or {})):
+            raise CompileError(f"compile: the step writes in place into a tensor of shape {tensor.shape} that an op "
+                               f"of the step took as its index or mask ({where()}): eager mode's op would see the "
+                               f"new values, the compiled one the old; write it out of place")
         if any(kept.array is not array and np.may_share_memory(kept.array, array) for kept in self.writer.kept):
             raise CompileError(f"compile: the step writes in place into a tensor of shape {tensor.shape} that shares "
                                f"its memory with another tensor of the step ({where()}): the compiled step would not "
@@ -131,7 +136,7 @@ class Tracer(Mode):
     def written(self, nodes):
         optimized = {id(p) for opt in self.optimizers.values() for group in opt.param_groups for p in group["params"]}
         for node in nodes:
-            if id(node) in self.recorded_writes:  # the write's result, copied into the tensor's own array
+            if id(node) in self.recorded_writes:  # the tensor is the write's result from here on
                 self.writer.rewritten(node)
         if not all(id(node) in optimized or id(node) in self.recorded_writes for node in nodes):
             raise CompileError(f"compile: the step changes a tensor in place ({where()}), which a compiled step "
