@@ -82,8 +82,8 @@ class _Read:
             return _MISSING
 
     def code(self, guard):
-        if self.key is not None:
-            return f"{guard.bind(self.holder, 'scope')}.get({self.key!r})"
+        if self.key is not None:  # (a global deleted: a KeyError, which fails the guard)
+            return f"{guard.bind(self.holder, 'scope')}[{self.key!r}]"
         return f"{guard.bind(self.holder, 'cell')}.cell_contents"
 
 
@@ -204,7 +204,7 @@ class Guard:
                 name = f"read{len(self.namespace)}"
                 self.checks.append(f"({name} := {read.code(self)}) is {self.bind(now, 'traced')} and "
                                    f"{name}.array is {self.bind(now.array, 'traced')}")
-            elif now is not _MISSING:  # an array, a module, an optimizer, a function: the same object
+            elif now is not _MISSING and not isinstance(now, types.ModuleType):  # an array, a model, an optimizer
                 self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
 
     def _same(self, code, value):
