@@ -247,7 +247,7 @@ class InplaceMethods:
             return other
         if isinstance(alpha, float) and self.array.dtype.kind != "f":
             raise RuntimeError(f"{name}: for integral input tensors, argument alpha must not be a floating point number.")
-        return (other.array if isinstance(other, Node) else other) * alpha
+        return other * alpha  # a tensor's product an op (its gradient reaches ``other``), a number's a number
 
     def __iadd__(self, other):
         return self._update(np.add, other, "+=", "y = y + other")

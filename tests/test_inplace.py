@@ -249,6 +249,15 @@ def test_recorded_in_place_ops_agree_with_torch():
         np.testing.assert_allclose(mine.numpy(), theirs.detach().numpy(), rtol=1e-6)
 
 
+def test_add_and_sub_with_alpha_send_the_other_tensor_its_gradient():
+    x, b = mg.tensor([1.0, 2.0], requires_grad=True), mg.tensor([3.0, 4.0], requires_grad=True)
+    y = x * 1
+    y.sub_(b, alpha=2)
+    y.add_(b, alpha=0.5)
+    y.sum().backward()
+    np.testing.assert_allclose(b.grad.numpy(), [-1.5, -1.5])  # -2 + 0.5, as torch gives
+
+
 def test_an_op_that_used_the_value_before_an_in_place_change_refuses_backward():
     x = mg.tensor([1.0, 2.0], requires_grad=True)
     y = x * 2
