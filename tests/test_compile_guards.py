@@ -64,7 +64,7 @@ MODEL = lecture.MLP(27, generator=np.random.default_rng(0))
 REG, FACTOR, ROWS, step = 0.01, np.float32(1.0), np.arange(8), 0  # read by name below; `step` also an attribute's name
 RUNNING_MEAN, RUNNING_VAR = mg.zeros(200), mg.ones(200)
 TARGETS = mg.tensor(Y[:32])
-WEIGHTS, NET = [1.0, 2.0], MODEL
+WEIGHTS, NET, SCALES, STATE = [1.0, 2.0], MODEL, [100], {"calls": 0}
 
 
 def regularised(Xb, Yb):  # REG read inside a generator expression
@@ -105,6 +105,10 @@ def scaled_by(factor, Xb, Yb):
     return F.cross_entropy(MODEL(Xb), Yb) * factor * FACTOR
 
 
+def scaled_ints(Xb, Yb):  # a list's int: int8 arithmetic wraps, a float's does not
+    return (mg.tensor(Xb) * SCALES[0]).float().sum()
+
+
 def weighted(Xb, Yb, weights):  # a tuple of numbers as an input
     return F.cross_entropy(MODEL(Xb), Yb) * weights[0] + weights[1]
 
@@ -128,9 +132,11 @@ def rebind(name, value):
     (through, [rebind("NET", lecture.MLP(27, generator=np.random.default_rng(1)))], None),
     (with_a_constant, [lambda: mg.set_default_dtype(mg.float64), lambda: mg.set_default_dtype(mg.float32)], None),
     (functools.partial(scaled_by, 2.0), [rebind("FACTOR", np.float32(3.0))], None),
+    (scaled_ints, [lambda: SCALES.__setitem__(0, 100.0)], lambda i: (X[:32].astype(np.int8), Y[:32])),
 ], ids=["a global in a generator", "a numpy scalar", "an index array, new or changed in place",
         "requires_grad", "running statistics of F.batch_norm", "a tuple of numbers", "a tensor, new data or new",
-        "a list, changed or new", "a module, new", "the default dtype", "a partial's function's global"])
+        "a list, changed or new", "a module, new", "the default dtype", "a partial's function's global",
+        "an int in a list become a float"])
 def test_a_compiled_call_follows_what_its_step_reads(loss_of, changes, inputs):
     inputs = inputs or (lambda i: (X[:32], Y[:32]))
     compiled = mg.compile(loss_of)
@@ -164,9 +170,16 @@ class Counting(mg.nn.Module):
         return x
 
 
+def counting_in_a_dict(Xb, Yb):
+    STATE["calls"] += 1
+    return F.cross_entropy(MODEL(Xb), Yb) * (0.1 if STATE["calls"] < 3 else 0.01)
+
+
 def test_a_step_that_changes_what_it_reads_fails_while_tracing():
     with pytest.raises(mg.CompileError, match="changes the global step"):
         mg.compile(counting)(X[:32], Y[:32])
+    with pytest.raises(mg.CompileError, match="changes the global STATE"):
+        mg.compile(counting_in_a_dict)(X[:32], Y[:32])
     counter = Counting()
     with pytest.raises(mg.CompileError, match="changes the setting calls of a Counting"):
         mg.compile(lambda Xb, Yb: F.cross_entropy(counter(MODEL(Xb)), Yb))(X[:32], Y[:32])

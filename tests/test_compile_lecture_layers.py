@@ -56,6 +56,70 @@ def test_the_lectures_layers_compile_and_train_as_eager_to_the_bit():
 
 
 def test_the_lectures_batch_norm_is_refused_with_the_module_to_use():
-    with pytest.raises(torch.CompileError, match="replaces the tensor held as the attribute running_mean.*"
+    with pytest.raises(torch.CompileError, match="replaces the tensor held as 'running_mean'.*"
                                                  "mg.nn.BatchNorm1d"):
         torch.compile(lecture_step(True)[2])(torch.tensor(DATA.integers(0, 400, 32)))
+
+
+class Holder:
+    """An object a step stores its tensors in."""
+
+
+HOLDER, STORED = Holder(), {}
+LAST = None
+
+
+def keep_detached(x, W):  # a tensor outside the graph, stored as an attribute
+    h = (x @ W).tanh()
+    HOLDER.act = h.detach()
+    return h.sum()
+
+
+def keep_in_a_dict(x, W):
+    h = (x @ W).tanh()
+    STORED["h"] = h
+    return h.sum()
+
+
+def keep_in_a_global(x, W):
+    global LAST
+    LAST = (x @ W).tanh()
+    return LAST.sum()
+
+
+def keep_in_an_argument(x, W, holder):
+    holder.out = (x @ W).tanh()
+    return holder.out.sum()
+
+
+@pytest.mark.parametrize("step, stored", [
+    (keep_detached, lambda: HOLDER.act), (keep_in_a_dict, lambda: STORED["h"]), (keep_in_a_global, lambda: LAST),
+    (keep_in_an_argument, lambda: HOLDER.out),
+], ids=["detached", "a dict's item", "a global", "an argument's attribute"])
+def test_a_tensor_the_step_stores_is_stored_again_by_each_call(step, stored):
+    W = torch.randn(3, 4)
+    compiled = torch.compile(step)
+    for seed in range(3):
+        x = torch.tensor(np.random.default_rng(seed).standard_normal((2, 3)).astype(np.float32))
+        args = (x, W, HOLDER)[:step.__code__.co_argcount]
+        compiled(*args)
+        np.testing.assert_array_equal(stored().numpy(), (x @ W).tanh().numpy())
+    assert compiled.traces == 1
+
+
+def append_to_a_list(x, W, kept=[]):  # noqa: B006 (the list the step appends to)
+    kept.append((x @ W).tanh())
+    return kept[-1].sum()
+
+
+def keep_a_tuple(x, W):
+    HOLDER.pair = ((x @ W).tanh(), x @ W)
+    return HOLDER.pair[0].sum()
+
+
+@pytest.mark.parametrize("step, message", [
+    (append_to_a_list, "appends to a list"), (keep_a_tuple, "stores a tuple of tensors as 'pair'"),
+], ids=["append", "tuple"])
+def test_a_step_storing_what_it_cannot_store_again_fails_while_tracing(step, message):
+    with pytest.raises(torch.CompileError, match=message):
+        torch.compile(step)(torch.ones(2, 3), torch.ones(3, 4))

@@ -6,21 +6,26 @@ call. A tensor the step stored is stored again by each call (its values copied i
 tensor, as eager mode makes a new one); one that replaced a tensor the code reads is
 refused, since the code would go on reading the one it replaced."""
 
+import dis
+import functools
 import types
 
 import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["tensor_attributes"]
+__all__ = ["tensor_attributes", "roots_of", "stored_globals", "stored_names", "LENGTH"]
+
+LENGTH = "a list's length"  # the key of a list's length among tensor_attributes' entries
 
 _OPAQUE = (Tensor, np.ndarray, types.ModuleType, type, types.FunctionType, types.BuiltinFunctionType, str, bytes)
 
 
-def tensor_attributes(roots, depth=4):
-    """{(id of an object's ``__dict__``, name): (the dict, name, tensor)} for each tensor that
-    an object reachable from ``roots`` (through lists, tuples, dicts and attributes, ``depth``
-    steps at most) holds as an attribute."""
+def tensor_attributes(roots, depth=8):
+    """{(id of the holder, key): (the holder, key, value)} for each tensor that an object
+    reachable from ``roots`` (through lists, tuples, dicts and attributes, ``depth`` steps at
+    most) holds: as an attribute (the holder its ``__dict__``), a dict's item, or a list's
+    element; and each list itself, whose length an append changes (value: its length)."""
     found, seen, frontier = {}, set(), list(roots)
     for _ in range(depth):
         following = []
@@ -29,14 +34,54 @@ def tensor_attributes(roots, depth=4):
                 continue
             seen.add(id(value))
             if isinstance(value, (list, tuple, set)):
+                items = list(enumerate(value)) if isinstance(value, list) else []
                 following += list(value)
+                if isinstance(value, list):
+                    found[id(value), LENGTH] = (value, LENGTH, len(value))
             elif isinstance(value, dict):
+                items = list(value.items())
                 following += list(value.values())
             elif isinstance(getattr(value, "__dict__", None), dict):
-                attributes = vars(value)
-                for name, item in attributes.items():
-                    if isinstance(item, Tensor):
-                        found[id(attributes), name] = (attributes, name, item)
-                following += list(attributes.values())
+                value = vars(value)
+                items = list(value.items())
+                following += list(value.values())
+            else:
+                continue
+            for key, item in items:  # a tensor; a tuple holding one, which an assignment makes anew
+                if isinstance(item, Tensor) or isinstance(item, tuple) and any(isinstance(t, Tensor) for t in item):
+                    found[id(value), key] = (value, key, item)
         frontier = following
     return found
+
+
+def roots_of(fn, args, reads):
+    """What a step can reach its objects from: the values it reads by name, its arguments,
+    the object of a bound method, a partial's arguments, a callable object itself."""
+    roots = list(reads) + list(args) + [fn] + list(getattr(fn, "__defaults__", None) or ())
+    while True:
+        if isinstance(fn, functools.partial):
+            roots += list(fn.args) + list(fn.keywords.values())
+            fn = fn.func
+        elif getattr(fn, "__self__", None) is not None and not isinstance(fn.__self__, types.ModuleType):
+            roots.append(fn.__self__)
+            fn = fn.__func__
+        else:
+            return roots
+
+
+def stored_globals(fn):
+    """{(id of fn's globals, name): (the globals, name, value)} for each global that ``fn``'s
+    code assigns (``global last; last = h``) and that holds a tensor."""
+    code, scope = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
+    names = set() if code is None else stored_names(code)
+    return {(id(scope), name): (scope, name, scope[name]) for name in names
+            if isinstance(scope.get(name), Tensor)}
+
+
+def stored_names(code):
+    """The globals ``code`` assigns, and those of the code nested in it."""
+    names = {instruction.argval for instruction in dis.get_instructions(code) if instruction.opname == "STORE_GLOBAL"}
+    for constant in code.co_consts:
+        if isinstance(constant, types.CodeType):
+            names |= stored_names(constant)
+    return names

@@ -14,6 +14,7 @@ shapes and dtypes. Values read at run time: the inputs' data, the parameters' ar
 whatever the optimizers read when their step() is called (learning rate, step counts, state).
 """
 
+import copy
 import inspect
 import warnings
 
@@ -21,9 +22,9 @@ import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
-from .attributes import tensor_attributes
-from .guards import Guard, names_read
-from .step_code import StepWriter
+from .attributes import LENGTH, roots_of, stored_globals, tensor_attributes
+from .guards import Guard, names_read, plain_container
+from .step_code import CompileError, StepWriter
 from .trace import Tracer
 
 __all__ = ["compile", "CompiledStep"]
@@ -115,10 +116,12 @@ class CompiledStep:
         reads = names_read(self.fn)
         before = [read.value() for read in reads]  # as the traced call finds them
         writer.held = {id(value.array if isinstance(value, Tensor) else value) for value in before}
-        stored = tensor_attributes(before + [self.fn])
+        roots = roots_of(self.fn, args, before)
+        stored = {**tensor_attributes(roots), **stored_globals(self.fn)}
+        before = [copy.deepcopy(value) if plain_container(value) else value for value in before]  # as they are now
         with tracer:
             result = self.fn(*args)
-        writer.attributes(stored, tensor_attributes(before + [self.fn]))
+        _replay_attributes(writer, stored, {**tensor_attributes(roots), **stored_globals(self.fn)})
         source, function = writer.function(result)
         traced = _Trace(source, function, writer, tracer.modules.values(), args, (reads, before))
         self.traces += 1
@@ -138,6 +141,44 @@ class CompiledStep:
                           f"eager step and more. Make a changing number a tensor input or an optimizer's setting",
                           RuntimeWarning, stacklevel=3)
         return result
+
+
+def _replay_attributes(writer, before, after):
+    """The tensors the step stored in objects it reaches (attributes.py; ``before`` and
+    ``after`` the traced call): each stored again by every call, a copy of its values in a
+    new tensor (an input, the call's); refused if it replaced a tensor the code reads, if
+    the code cannot make it, or if the step appended to a list."""
+    leaves = {id(tensor) for tensor in writer.leaves}
+    for key, (holder, name, value) in after.items():
+        old = before.get(key, (None, None, None))[2]
+        if old is value or name is LENGTH and old == value:
+            continue
+        if name is LENGTH or isinstance(value, tuple):
+            what = "appends to a list" if name is LENGTH else f"stores a tuple of tensors as {name!r}"
+            raise CompileError(f"compile: the step {what}: a compiled step does not run Python's own work, and would "
+                               f"keep the traced call's. Store each tensor as an attribute of its own, or do it "
+                               f"outside the step")
+        if id(old) in leaves:
+            raise CompileError(
+                f"compile: the step replaces the tensor held as {name!r}, which it reads ({name} = ..., as the "
+                f"lecture's BatchNorm1d updates its running statistics): a compiled step does not make Python's "
+                f"assignments, and would go on reading the tensor it replaced. Keep the step eager, or use "
+                f"mg.nn.BatchNorm1d, whose running statistics the compiled code updates")
+        writer.lines.append(f"{writer.names.bind(holder, 'holder')}[{name!r}] = {_stored(writer, value, name)}"
+                            f"  # stored again")
+
+
+def _stored(writer, tensor, name):
+    """The code of a tensor the step stores: an input, or a copy of an array the code makes."""
+    known = writer.names.known(tensor)
+    if known is not None and f"{known}_t" in writer.inputs:
+        return f"{known}_t"
+    array = writer.names.known(tensor.array) if writer.inside(tensor) else None
+    if array is None:
+        raise CompileError(f"compile: the step stores as {name!r} a tensor of shape {tensor.shape} that its code "
+                           f"does not make (one made outside the recorded ops, or before the step): store an op's "
+                           f"result, or store it outside the step")
+    return f"leaf({array}.copy())"
 
 
 def compile(fn):

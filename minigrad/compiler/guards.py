@@ -26,9 +26,10 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..state import is_grad_enabled
 from ..tensor import Tensor
+from .attributes import stored_names
 from .step_code import CompileError
 
-__all__ = ["Guard", "names_read", "module_settings"]
+__all__ = ["Guard", "names_read", "module_settings", "plain_container"]
 
 
 _MISSING = object()  # an input the call did not give: fails every check of it
@@ -47,13 +48,27 @@ def module_settings(module):
     return {name: value for name, value in vars(module).items() if name != "training" and _plain(value)}
 
 
-def _plain_container(value):
+def plain_container(value):
     """A list or dict of plain values (or of such containers): compared by value."""
     if isinstance(value, list):
-        return all(_plain(part) or _plain_container(part) for part in value)
+        return all(_plain(part) or plain_container(part) for part in value)
     if isinstance(value, dict):
-        return all(_plain(part) or _plain_container(part) for part in value.values())
+        return all(_plain(part) or plain_container(part) for part in value.values())
     return False
+
+
+def same_plain(a, b):
+    """``a`` and ``b`` plain values, or containers of them, of the same types throughout and
+    equal (100 and 100.0 differ: numpy computes with them differently)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(same_plain(x, y) for x, y in zip(a, b))
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same_plain(a[key], b[key]) for key in a)
+    return a == b
 
 
 def _changed(old, now):
@@ -63,15 +78,16 @@ def _changed(old, now):
         return False
     if isinstance(old, np.ndarray) or isinstance(now, np.ndarray):
         return True
-    return (_plain(old) or _plain_container(old)) and (type(old) is not type(now) or old != now)
+    plain = (_plain(old) or plain_container(old)) and (_plain(now) or plain_container(now))
+    return plain and not same_plain(old, now)  # (one that now holds tensors: attributes.py stores them again)
 
 
 class _Read:
     """A value the step's own code reads by name: a global (``key`` in its module's dict
     ``holder``) or a variable of its closure (the cell ``holder``)."""
 
-    def __init__(self, label, holder, key=None):
-        self.label, self.holder, self.key = label, holder, key
+    def __init__(self, label, holder, key=None, assigned=False):
+        self.label, self.holder, self.key, self.assigned = label, holder, key, assigned
 
     def value(self):
         if self.key is not None:
@@ -109,7 +125,9 @@ def names_read(fn):
     if code is None:
         return []
     scope = fn.__globals__
-    reads = [_Read(f"the global {name}", scope, name) for name in sorted(_global_names(code)) if name in scope]
+    assigned = stored_names(code)  # a tensor the step assigns to one is stored again by each call (attributes.py)
+    reads = [_Read(f"the global {name}", scope, name, name in assigned) for name in sorted(_global_names(code))
+             if name in scope]
     return reads + [_Read(f"the variable {name}", cell) for name, cell in zip(code.co_freevars, fn.__closure__ or ())]
 
 
@@ -119,7 +137,7 @@ class Guard:
     def __init__(self):
         self.checks = []
         self.namespace = {"is_grad_enabled": is_grad_enabled, "get_default_dtype": get_default_dtype, "Tensor": Tensor,
-                          "ndarray": np.ndarray}
+                          "ndarray": np.ndarray, "same_plain": same_plain}
 
     def bind(self, value, hint):
         """A name for ``value`` in the guard's code."""
@@ -194,11 +212,13 @@ class Guard:
         traced call changed one: the code would keep the value it read."""
         for read, old in zip(reads, before):
             now = read.value()
+            if read.assigned and isinstance(now, Tensor):  # the step's own, stored again by each call
+                continue
             if _changed(old, now):
                 raise CompileError(f"compile: the step changes {read.label}, which it reads (from {old!r} to "
                                    f"{now!r}): a compiled step replays numpy, not Python's own work, so it would "
                                    f"keep the value; change it outside the step, or pass it in")
-            if _plain(now) or _plain_container(now):  # (a list: a copy, as it is now, to compare with)
+            if _plain(now) or plain_container(now):  # (a list: a copy, as it is now, to compare with)
                 self._same(read.code(self), copy.deepcopy(now))
             elif isinstance(now, Tensor):  # the same tensor with the same array (which the code may hold)
                 name = f"read{len(self.namespace)}"
@@ -208,8 +228,12 @@ class Guard:
                 self.checks.append(f"{read.code(self)} is {self.bind(now, 'traced')}")
 
     def _same(self, code, value):
-        """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code)."""
+        """``code`` gives a value of ``value``'s type, equal to it (1 and 1.0 write different code);
+        a container, with each part of its type (``same_plain``)."""
         name, traced = f"read{len(self.namespace)}", self.bind(value, "traced")
+        if isinstance(value, (list, tuple, dict)):
+            self.checks.append(f"same_plain({code}, {traced})")
+            return
         self.checks.append(f"(({name} := {code}) is {traced} or type({name}) is {self.bind(type(value), 'type')} and "
                            f"{name} == {traced})")
 

@@ -264,24 +264,6 @@ class StepWriter:
         self.lines += flat.code(name)
         self.lines.append(f"mark_written({', '.join(self.names.of(p) + '_t' for p in flat.parameters)})")
 
-    def attributes(self, before, after):
-        """The tensors the step stored as attributes (attributes.py; ``before`` and ``after``
-        the traced call): each stored again by every call, a copy of its values in a new
-        tensor; refused if it replaced a tensor the code reads."""
-        leaves = {id(tensor) for tensor in self.leaves}
-        for key, (attributes, name, tensor) in after.items():
-            old = before.get(key, (None, None, None))[2]
-            if old is tensor or not self.inside(tensor):
-                continue
-            if id(old) in leaves:
-                raise CompileError(
-                    f"compile: the step replaces the tensor held as the attribute {name}, which it reads ({name} = "
-                    f"..., as the lecture's BatchNorm1d updates its running statistics): a compiled step does not "
-                    f"make Python's assignments, and would go on reading the tensor it replaced. Keep the step "
-                    f"eager, or use mg.nn.BatchNorm1d, whose running statistics the compiled code updates")
-            holder = self.names.bind(attributes, "attributes")
-            self.lines.append(f"{holder}[{name!r}] = leaf({self.names.code(tensor)}.copy())  # {name} = ..., stored again")
-
     def rewritten(self, tensor):
         """An in-place write recorded as an op (trace.py, ``records_write``): the ops after it
         read the tensor as that op's result, by its name; those before, by the tensor's own."""
