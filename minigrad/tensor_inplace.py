@@ -187,7 +187,7 @@ class InplaceMethods:
         recorder = current_modes().tracer
         if recorder is None or not replayable:
             return in_graph
-        return recorder.records_write(self, in_graph) or in_graph
+        return recorder.records_write(self) or in_graph
 
     def _rebase(self, out_of_place, operand=None):
         """Record ``self = out_of_place(old)`` where ``old`` holds this tensor's value and history,

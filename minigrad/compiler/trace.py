@@ -62,7 +62,7 @@ class Tracer(Mode):
             self.optimizers[id(owner)] = owner
         self.writer.reset(owner, params, set_to_none)
 
-    def records_write(self, tensor, in_graph):
+    def records_write(self, tensor):
         """True for an in-place write the step must record as an op to replay it (the index
         assignment or arithmetic then makes a new result, as on a tensor in the graph): into a
         tensor an op of the step made (the makemore repository's ``idx[:, 0] = blank`` after a
