@@ -14,7 +14,7 @@ import numpy as np
 
 from ..tensor import Tensor
 
-__all__ = ["tensor_attributes", "roots_of", "stored_globals", "stored_names", "LENGTH"]
+__all__ = ["tensor_attributes", "roots_of", "stored_tensors", "step_function", "global_names", "LENGTH"]
 
 LENGTH = "a list's length"  # the key of a list's length among tensor_attributes' entries
 
@@ -69,19 +69,34 @@ def roots_of(fn, args, reads):
             return roots
 
 
-def stored_globals(fn):
-    """{(id of fn's globals, name): (the globals, name, value)} for each global that ``fn``'s
-    code assigns (``global last; last = h``) and that holds a tensor."""
-    code, scope = getattr(fn, "__code__", None), getattr(fn, "__globals__", {})
-    names = set() if code is None else stored_names(code)
-    return {(id(scope), name): (scope, name, scope[name]) for name in names
-            if isinstance(scope.get(name), Tensor)}
+def step_function(fn):
+    """The Python function whose code a step runs: ``fn``, a partial's function, a bound
+    method's function, or a callable object's ``__call__`` (None when there is none)."""
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    fn = getattr(fn, "__func__", fn)
+    if not hasattr(fn, "__code__") and callable(fn):
+        fn = getattr(type(fn).__call__, "__func__", type(fn).__call__)
+    return fn if hasattr(fn, "__code__") else None
 
 
-def stored_names(code):
-    """The globals ``code`` assigns, and those of the code nested in it."""
-    names = {instruction.argval for instruction in dis.get_instructions(code) if instruction.opname == "STORE_GLOBAL"}
+def global_names(code, opnames):
+    """The globals that ``code``'s instructions ``opnames`` name (LOAD_GLOBAL: those it reads,
+    STORE_GLOBAL: those it assigns), in the code nested in it too (a comprehension, a lambda)."""
+    names = {instruction.argval for instruction in dis.get_instructions(code) if instruction.opname in opnames}
     for constant in code.co_consts:
         if isinstance(constant, types.CodeType):
-            names |= stored_names(constant)
+            names |= global_names(constant, opnames)
     return names
+
+
+def stored_tensors(roots, fn):
+    """``tensor_attributes`` of ``roots``, and each global that the step's code assigns
+    (``global last; last = h``) and that holds a tensor, keyed as they are."""
+    found, function = tensor_attributes(roots), step_function(fn)
+    if function is not None:
+        scope = function.__globals__
+        found.update({(id(scope), name): (scope, name, scope[name])
+                      for name in global_names(function.__code__, ("STORE_GLOBAL",))
+                      if isinstance(scope.get(name), Tensor)})
+    return found

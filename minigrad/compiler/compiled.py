@@ -22,7 +22,7 @@ import numpy as np
 
 from ..state import is_grad_enabled
 from ..tensor import Tensor
-from .attributes import LENGTH, roots_of, stored_globals, tensor_attributes
+from .attributes import LENGTH, roots_of, stored_tensors
 from .guards import Guard, names_read, plain_container
 from .step_code import CompileError, StepWriter
 from .trace import Tracer
@@ -117,11 +117,11 @@ class CompiledStep:
         before = [read.value() for read in reads]  # as the traced call finds them
         writer.held = {id(value.array if isinstance(value, Tensor) else value) for value in before}
         roots = roots_of(self.fn, args, before)
-        stored = {**tensor_attributes(roots), **stored_globals(self.fn)}
+        stored = stored_tensors(roots, self.fn)
         before = [copy.deepcopy(value) if plain_container(value) else value for value in before]  # as they are now
         with tracer:
             result = self.fn(*args)
-        _replay_attributes(writer, stored, {**tensor_attributes(roots), **stored_globals(self.fn)})
+        _replay_attributes(writer, stored, stored_tensors(roots, self.fn))
         source, function = writer.function(result)
         traced = _Trace(source, function, writer, tracer.modules.values(), args, (reads, before))
         self.traces += 1

@@ -16,8 +16,6 @@ a value it reads while it is traced is refused: the code would keep one value.
 """
 
 import copy
-import dis
-import functools
 import operator
 import types
 
@@ -26,7 +24,7 @@ import numpy as np
 from ..dtypes import get_default_dtype
 from ..state import is_grad_enabled
 from ..tensor import Tensor
-from .attributes import stored_names
+from .attributes import global_names, step_function
 from .step_code import CompileError
 
 __all__ = ["Guard", "names_read", "module_settings", "plain_container"]
@@ -103,31 +101,16 @@ class _Read:
         return f"{guard.bind(self.holder, 'cell')}.cell_contents"
 
 
-def _global_names(code):
-    """The globals ``code`` reads, and those of the code nested in it (a comprehension's, a lambda's)."""
-    names = {instruction.argval for instruction in dis.get_instructions(code)
-             if instruction.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
-    for constant in code.co_consts:
-        if isinstance(constant, types.CodeType):
-            names |= _global_names(constant)
-    return names
-
-
 def names_read(fn):
     """The values ``fn``'s own code reads by name (not those of the functions it calls): a
     function's, a partial's function's, a bound method's or a callable object's ``__call__``."""
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    fn = getattr(fn, "__func__", fn)
-    if not hasattr(fn, "__code__") and callable(fn):
-        fn = getattr(type(fn).__call__, "__func__", type(fn).__call__)
-    code = getattr(fn, "__code__", None)
-    if code is None:
+    fn = step_function(fn)
+    if fn is None:
         return []
-    scope = fn.__globals__
-    assigned = stored_names(code)  # a tensor the step assigns to one is stored again by each call (attributes.py)
-    reads = [_Read(f"the global {name}", scope, name, name in assigned) for name in sorted(_global_names(code))
-             if name in scope]
+    code, scope = fn.__code__, fn.__globals__
+    assigned = global_names(code, ("STORE_GLOBAL",))  # a tensor assigned to one is stored again by each call
+    reads = [_Read(f"the global {name}", scope, name, name in assigned)
+             for name in sorted(global_names(code, ("LOAD_GLOBAL", "LOAD_NAME"))) if name in scope]
     return reads + [_Read(f"the variable {name}", cell) for name, cell in zip(code.co_freevars, fn.__closure__ or ())]
 
 
