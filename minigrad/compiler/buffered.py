@@ -20,7 +20,7 @@ import numpy as np
 from ..rules.linear_helpers import SMALL_WEIGHT
 from .templates import Fields, cat_forward
 
-__all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields", "constant"]
+__all__ = ["INTO", "SAME", "Into", "Buffers", "into_fields", "constant", "product"]
 
 SAME = "same"
 
@@ -122,13 +122,19 @@ def _rows_of(code, f, names):
     return code
 
 
+def product(same_dtype):
+    """The call of a product of two matrices: ``np.dot`` where the operands have ``out``'s
+    dtype (the same BLAS call as ``@``, with less of numpy's time around it:
+    docs/performance.md, "np.dot"), else ``np.matmul``, which casts to ``out``'s dtype (a
+    gradient of another dtype, from an op that promoted)."""
+    return "np.dot" if same_dtype else "np.matmul"
+
+
 def _dot(f, matrices, operands):
-    """``np.dot`` for a product of two matrices of ``{out}``'s dtype (the same BLAS call as
-    ``@``, with less of numpy's time around it: docs/performance.md, "np.dot"), else
-    ``np.matmul``, which casts to ``out``'s dtype (a gradient of another dtype, from an op
-    that promoted: ``{grad}`` not in a buffer)."""
+    """A product of ``operands`` into ``{out}``, as a template: ``product`` for two matrices
+    (a gradient has ``out``'s dtype in a buffer), else np.matmul."""
     same_dtype = "{grad}" not in operands or f.value("grad_in_buffer")
-    return f"{'np.dot' if matrices and same_dtype else 'np.matmul'}({operands}, out={{out}})"  # a template
+    return f"{product(matrices and same_dtype)}({operands}, out={{out}})"
 
 
 def _product(f, operands):

@@ -10,7 +10,7 @@ Their rules have no code template (``mg.explain`` calls them); compiled, each is
 import numpy as np
 
 from ..rules.helpers import IDENTITY_ROWS, ONE_HOT_LIMIT
-from .buffered import INTO, SAME, Into, constant
+from .buffered import INTO, SAME, Into, constant, product
 
 __all__ = ["into_entry"]
 
@@ -124,7 +124,7 @@ def _embedding_grad(f):
     size, width = f.value("index").size, f.value("self_shape")[1]
     # the forward's take raised for an index out of range: wrapping is its reading of a negative one, without a copy
     return (f"{{result}}_identity.take({{index}}.reshape(-1), axis=0, out={{result}}_one_hot, mode='wrap')\n"
-            f"{'np.dot' if f.value('grad_in_buffer') else 'np.matmul'}"  # np.dot: a gradient of out's dtype
+            f"{product(f.value('grad_in_buffer'))}"
             f"({{result}}_one_hot.T, {{grad}}.reshape({size}, {width}), out={{out}})\n"
             f"if not isfinite(np.add.reduce({{out}}, axis=None)): np.copyto({{out}}, scatter_rows({{grad}}, {{self_shape}}, "
             f"{{self}}.dtype, {{index}}.reshape(-1)))").format_map(f)

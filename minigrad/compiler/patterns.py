@@ -18,7 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..tensor import Tensor
-from .buffered import constant
+from .buffered import constant, product
 
 __all__ = ["Chunk", "find_chunks"]
 
@@ -158,8 +158,7 @@ def transposed_weight_chunk(top):
     if not (isinstance(x, Tensor) and x.ndim == 2 and transposed.ndim == 2):
         return None
     return Chunk(top, transposed.inputs[0], [transposed], "the weight's gradient as grad.T @ x",
-                 lambda names, grad, out, typed: f"{'np.dot' if typed else 'np.matmul'}({grad}.T, {names.of(x)}, "
-                                                 f"out={out})", also=True)
+                 lambda names, grad, out, typed: f"{product(typed)}({grad}.T, {names.of(x)}, out={out})", also=True)
 
 
 def find_chunks(order):
