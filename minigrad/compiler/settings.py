@@ -45,11 +45,14 @@ def _constant(array):
 
 def problem(out, known, held):
     """What ``out``'s settings hold that the code cannot (the end of a sentence naming the op),
-    or None; ``known(array)`` names an array the code makes, ``held`` the ids of those watched."""
+    or None; ``known(array)`` names an array the code makes, ``held()`` gives the ids of those
+    watched (asked only for an array the code does not make)."""
     arrays = arrays_in(out.op_params or {})
     if out.op == "getitem" and any(array.dtype == bool and array.ndim for array in arrays):
         return MASK
-    for array in arrays:
-        if known(array) is None and not _constant(array) and id(array) not in held:
+    unknown = [array for array in arrays if known(array) is None and not _constant(array)]
+    watched = held() if unknown else set()
+    for array in unknown:
+        if id(array) not in watched:
             return f"takes {UNSEEN} {array.shape}{UNSEEN_ADVICE}"
     return None

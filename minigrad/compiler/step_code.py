@@ -300,11 +300,14 @@ class StepWriter:
 
     def _settings(self, out):
         """``out``'s settings, each one the code can hold (settings.py), or a CompileError."""
-        held = self.held | {id(tensor.array) for tensor in self.bound}
-        held |= {array for module in self.called for array in arrays_of(vars(module))}
-        trouble = problem(out, self.names.known, held)
+        trouble = problem(out, self.names.known, self._watched)
         if trouble is not None:
             raise CompileError(f"compile: an op of the step ({where()}) {trouble}")
+
+    def _watched(self):
+        """The ids of the arrays a guard watches: read by name, bound tensors', the modules'."""
+        return self.held | {id(tensor.array) for tensor in self.bound} | {
+            array for module in self.called for array in arrays_of(vars(module))}
 
     def module(self, module):
         """A module called: its parameters' names, unless an outer module gave them theirs, and
